@@ -1,0 +1,117 @@
+"""Load validated banks into the database as immutable, hashed versions.
+
+Takes a SQLAlchemy session and `now`; it flushes and leaves the commit to the
+caller (one commit per command).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import Question, QuestionVersion, Track
+from .loader import BankQuestion, TrackBank
+
+
+@dataclass
+class SyncReport:
+    """How many questions each sync added, changed, retired and left alone."""
+
+    added: int = 0
+    changed: int = 0
+    retired: int = 0
+    unchanged: int = 0
+
+    def __str__(self) -> str:
+        return (f"{self.added} added, {self.changed} changed, "
+                f"{self.retired} retired, {self.unchanged} unchanged")
+
+
+def version_content(question: BankQuestion) -> dict:
+    """The content that defines a version; anything here changing makes a new one."""
+    spec = question.spec
+    return {
+        "domain": question.domain,
+        "stem": spec.stem,
+        "choices": [{"key": k, "text": t} for k, t in spec.choices.items()],
+        "answer": spec.answer_keys,
+        "explanation": spec.explanation,
+        "references": spec.references,
+        "difficulty": spec.difficulty,
+        "tags": spec.tags,
+        "shuffle": spec.shuffle,
+    }
+
+
+def content_hash(content: dict) -> str:
+    """A stable SHA-256 of a version's content."""
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _upsert_track(session: Session, bank: TrackBank) -> Track:
+    spec = bank.spec
+    track = session.scalar(select(Track).where(Track.slug == spec.slug))
+    if track is None:
+        track = Track(slug=spec.slug)
+        session.add(track)
+    track.title = spec.title
+    track.description = spec.description
+    track.duration_minutes = spec.duration_minutes
+    track.min_questions = spec.min_questions
+    track.max_questions = spec.max_questions
+    track.pass_percent = spec.pass_percent
+    track.languages = list(spec.languages)
+    track.domains = [d.model_dump() for d in spec.domains]
+    session.flush()
+    return track
+
+
+def sync_banks(session: Session, banks: list[TrackBank], now: datetime) -> SyncReport:
+    """Bring the database in line with `banks`, idempotently."""
+    report = SyncReport()
+    for bank in banks:
+        track = _upsert_track(session, bank)
+        existing = {
+            q.bank_id: q
+            for q in session.scalars(select(Question).where(Question.track_id == track.id))
+        }
+        in_bank = set()
+        for item in bank.questions:
+            in_bank.add(item.spec.id)
+            content = version_content(item)
+            digest = content_hash(content)
+            question = existing.get(item.spec.id)
+            if question is None:
+                question = Question(track_id=track.id, bank_id=item.spec.id,
+                                    domain=item.domain, current_hash=digest)
+                session.add(question)
+                session.flush()
+                session.add(QuestionVersion(question_id=question.id, content_hash=digest, **content))
+                report.added += 1
+                continue
+            if question.current_hash == digest and question.retired_at is None:
+                report.unchanged += 1
+                continue
+            if question.retired_at is not None and question.current_hash == digest:
+                report.added += 1
+            else:
+                report.changed += 1
+            question.retired_at = None
+            question.domain = item.domain
+            question.current_hash = digest
+            known = session.scalar(select(QuestionVersion.id).where(
+                QuestionVersion.question_id == question.id, QuestionVersion.content_hash == digest))
+            if known is None:
+                session.add(QuestionVersion(question_id=question.id, content_hash=digest, **content))
+        for bank_id, question in existing.items():
+            if bank_id not in in_bank and question.retired_at is None:
+                question.retired_at = now
+                report.retired += 1
+        session.flush()
+    return report

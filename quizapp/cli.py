@@ -1,0 +1,170 @@
+"""`flask` commands: banks check/sync/stats, exam preview, attempts close-overdue.
+
+`banks` and `exam` are also installed as Flask CLI plugins (pyproject's
+`flask.commands` entry points), so they run without building the app: an
+author must be able to run `banks check` on the very banks that stop the
+app from starting.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from .banks import load_banks
+from .config import PROJECT_ROOT
+from .exam.assembly import Candidate, assemble, full_exams_without_repeat
+
+
+def default_banks_dir() -> str:
+    """The banks folder the app would use, without building the app."""
+    return os.environ.get("QUIZAPP_BANKS_DIR") or str(PROJECT_ROOT / "question_banks")
+
+
+def _print_problems(problems) -> None:
+    for problem in problems:
+        click.echo(str(problem))
+
+
+@click.group("banks")
+def banks_cli() -> None:
+    """Check, load and count the question banks."""
+
+
+@banks_cli.command("check")
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+def banks_check(directory: str | None) -> None:
+    """Report every problem in the banks, one a line; exit 1 if there is any."""
+    result = load_banks(directory or default_banks_dir())
+    if result.problems:
+        _print_problems(result.problems)
+        click.echo(f"{len(result.problems)} problem(s) found.", err=True)
+        sys.exit(1)
+    questions = sum(len(t.questions) for t in result.tracks)
+    click.echo(f"OK: {len(result.tracks)} track(s), {questions} questions, no problems.")
+
+
+@banks_cli.command("sync")
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+@with_appcontext
+def banks_sync(directory: str | None) -> None:
+    """Load the banks into the database (idempotent): new versions, retirements."""
+    from .banks.sync import sync_banks
+    from .extensions import db
+    from .models import now_utc
+
+    result = load_banks(directory or current_app.config["BANKS_DIR"])
+    if result.problems:
+        _print_problems(result.problems)
+        click.echo("Nothing was loaded: fix the problems above first.", err=True)
+        sys.exit(1)
+    report = sync_banks(db.session, result.tracks, now_utc())
+    db.session.commit()
+    click.echo(f"Synced {len(result.tracks)} track(s): {report}.")
+
+
+def bank_stats(tracks) -> dict:
+    """Per track: size, per-domain counts, 'choose N' share, full exams without repeats."""
+    stats = {}
+    for track in tracks:
+        spec = track.spec
+        weights = {d.slug: d.weight for d in spec.domains}
+        counts = {slug: 0 for slug in weights}
+        for q in track.questions:
+            counts[q.domain] += 1
+        full = full_exams_without_repeat(counts, weights, spec.max_questions)
+        stats[spec.slug] = {
+            "questions": len(track.questions),
+            "domains": counts,
+            "multiple_select": sum(isinstance(q.spec.answer, list) for q in track.questions),
+            "full_exams_without_repeat": full,
+        }
+    return stats
+
+
+@banks_cli.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+def banks_stats(as_json: bool, directory: str | None) -> None:
+    """Questions per track and domain, 'choose N' share, full exams without repeats."""
+    result = load_banks(directory or default_banks_dir())
+    stats = bank_stats(result.tracks)
+    if as_json:
+        click.echo(json.dumps({"tracks": stats}, indent=2))
+    else:
+        for slug, s in stats.items():
+            share = 100 * s["multiple_select"] / s["questions"] if s["questions"] else 0
+            click.echo(f"{slug}: {s['questions']} questions, {s['multiple_select']} choose-N "
+                       f"({share:.0f}%), {s['full_exams_without_repeat']} full exams without repeat")
+            for domain, count in s["domains"].items():
+                click.echo(f"  {domain}: {count}")
+    if result.problems:
+        click.echo(f"warning: {len(result.problems)} problem(s); run `banks check`.", err=True)
+
+
+@click.group("exam")
+def exam_cli() -> None:
+    """Look at exams as the assembler builds them."""
+
+
+@exam_cli.command("preview")
+@click.option("--track", "slug", required=True, help="The track's slug.")
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--banks", "directory", type=click.Path(file_okay=False), help="Banks folder.")
+def exam_preview(slug: str, seed: int, as_json: bool, directory: str | None) -> None:
+    """Print an assembled exam (position, question id, domain) and counts per domain."""
+    result = load_banks(directory or default_banks_dir())
+    track = next((t for t in result.tracks if t.spec.slug == slug), None)
+    if track is None:
+        known = ", ".join(t.spec.slug for t in result.tracks) or "none"
+        raise click.UsageError(f"no track {slug!r} in the banks (known: {known})")
+    spec = track.spec
+    exam = assemble(
+        seed=seed, min_questions=spec.min_questions, max_questions=spec.max_questions,
+        weights={d.slug: d.weight for d in spec.domains},
+        candidates=[Candidate(q.spec.id, q.domain, tuple(q.spec.choices), q.spec.shuffle)
+                    for q in track.questions],
+        times_seen={},
+    )
+    domains = {d.slug: exam.domain_counts().get(d.slug, 0) for d in spec.domains}
+    questions = [{"position": i, "id": q.ref, "domain": q.domain}
+                 for i, q in enumerate(exam.questions, start=1)]
+    if as_json:
+        click.echo(json.dumps({"track": slug, "seed": seed, "length": exam.length,
+                               "questions": questions, "domains": domains}))
+        return
+    click.echo(f"{spec.title}: seed {seed}, {exam.length} questions")
+    for q in questions:
+        click.echo(f"{q['position']:>3}  {q['id']:<40} {q['domain']}")
+    for domain, count in domains.items():
+        click.echo(f"  {domain}: {count}")
+
+
+@click.group("attempts")
+def attempts_cli() -> None:
+    """Maintain attempts."""
+
+
+@attempts_cli.command("close-overdue")
+@with_appcontext
+def close_overdue() -> None:
+    """Finish and score every attempt past its deadline and grace (run from cron)."""
+    from .exams.attempts import close_overdue_attempts
+    from .extensions import db
+    from .models import now_utc
+
+    closed = close_overdue_attempts(db.session, now_utc(), current_app.config["GRACE_SECONDS"])
+    db.session.commit()
+    click.echo(f"Closed {closed} overdue attempt(s).")
+
+
+def register_cli(app: Flask) -> None:
+    """Attach the command groups to the app (the test runner invokes app.cli)."""
+    for group in (banks_cli, exam_cli, attempts_cli):
+        app.cli.add_command(group)

@@ -1,0 +1,84 @@
+"""Configuration read from the environment, with safe local defaults."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def secret_key_from_instance(instance_path: str) -> str:
+    """Return the instance folder's secret key, creating it once.
+
+    Every worker and every restart must sign sessions and CSRF tokens with the
+    same key, so a generated key is kept on disk rather than made per process.
+    The file is created with O_EXCL so two workers starting together agree.
+    """
+    path = Path(instance_path) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+# Environment variable -> (config key, type). Unset variables keep DEFAULTS.
+ENVIRONMENT = {
+    "QUIZAPP_BANKS_DIR": ("BANKS_DIR", str),
+    "QUIZAPP_GRACE_SECONDS": ("GRACE_SECONDS", int),
+    "QUIZAPP_SECURE_COOKIES": ("SESSION_COOKIE_SECURE", lambda v: v == "1"),
+    "QUIZAPP_LOGIN_FAILURE_LIMIT": ("LOGIN_FAILURE_LIMIT", int),
+    "QUIZAPP_LOGIN_FAILURE_WINDOW": ("LOGIN_FAILURE_WINDOW_SECONDS", int),
+    "QUIZAPP_HISTORY_PAGE_SIZE": ("HISTORY_PAGE_SIZE", int),
+}
+
+
+def from_environment(instance_path: str, *, with_secrets: bool = True) -> dict:
+    """Build the configuration mapping from QUIZAPP_* environment variables.
+
+    `with_secrets=False` skips the database URL and secret key (a test or a
+    tool that passes its own).
+    """
+    env = os.environ
+    config: dict = {}
+    for name, (key, kind) in ENVIRONMENT.items():
+        if env.get(name):
+            config[key] = kind(env[name])
+    if with_secrets:
+        config["SQLALCHEMY_DATABASE_URI"] = env.get("QUIZAPP_DATABASE_URL") or (
+            "sqlite:///" + str(Path(instance_path) / "quizapp.sqlite3")
+        )
+        config["SECRET_KEY"] = env.get("QUIZAPP_SECRET_KEY") or secret_key_from_instance(instance_path)
+    if config.get("SESSION_COOKIE_SECURE"):
+        config["REMEMBER_COOKIE_SECURE"] = True
+    return config
+
+
+DEFAULTS = {
+    "BANKS_DIR": str(PROJECT_ROOT / "question_banks"),
+    # Saves that reach the server this long after the deadline are still
+    # accepted: a learner's last click must not be lost to network latency.
+    "GRACE_SECONDS": 30,
+    "SESSION_COOKIE_SECURE": False,
+    "LOGIN_FAILURE_LIMIT": 10,
+    "LOGIN_FAILURE_WINDOW_SECONDS": 60,
+    "HISTORY_PAGE_SIZE": 20,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    # A CSRF token must outlive the longest exam plus its grace; a token that
+    # expired mid-exam would turn the final save into a 400. Tokens are still
+    # tied to the session, which ends at logout.
+    "WTF_CSRF_TIME_LIMIT": None,
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "MAX_CONTENT_LENGTH": 64 * 1024,
+    # Banks are validated at start-up; tests and tools that build their own
+    # banks turn this off.
+    "CHECK_BANKS_ON_START": True,
+}

@@ -1,0 +1,1 @@
+"""Exam rules as plain Python: assembly, clock and scoring. No Flask here."""

@@ -1,0 +1,231 @@
+"""Attempt operations: start, save, finish. They flush; the caller commits.
+
+No Flask here: routes and CLI commands pass the session, the user and `now`.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from ..exam import clock, scoring
+from ..exam.assembly import Candidate, assemble
+from ..models import Attempt, AttemptQuestion, AttemptStatus, Question, QuestionVersion, Track
+
+LABELS = "ABCDEF"
+IN_PROGRESS = AttemptStatus.IN_PROGRESS.value
+
+
+def labels_for(choice_order: list[str]) -> dict[str, str]:
+    """Map each bank key to the letter this attempt shows it under.
+
+    The page and its JSON speak in shown letters only, so nothing on the
+    page ties an option to the bank's own keys.
+    """
+    return {key: LABELS[i] for i, key in enumerate(choice_order)}
+
+
+def keys_for(choice_order: list[str], labels: list[str]) -> list[str] | None:
+    """Turn shown letters back into bank keys; None if a letter is not shown."""
+    keys = []
+    for label in labels:
+        index = LABELS.find(label) if isinstance(label, str) and len(label) == 1 else -1
+        if index < 0 or index >= len(choice_order):
+            return None
+        keys.append(choice_order[index])
+    return keys
+
+
+def in_progress_attempt(session: Session, user_id: int, track_id: int) -> Attempt | None:
+    """The user's attempt in progress on a track, if any."""
+    return session.scalar(select(Attempt).where(
+        Attempt.user_id == user_id, Attempt.track_id == track_id, Attempt.status == IN_PROGRESS))
+
+
+def times_seen(session: Session, user_id: int, track_id: int) -> dict[int, int]:
+    """How often the user has been given each question of a track."""
+    rows = session.execute(
+        select(QuestionVersion.question_id, func.count())
+        .select_from(AttemptQuestion)
+        .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+        .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.question_version_id)
+        .where(Attempt.user_id == user_id, Attempt.track_id == track_id)
+        .group_by(QuestionVersion.question_id)
+    )
+    return {question_id: count for question_id, count in rows}
+
+
+def start_attempt(session: Session, user_id: int, track: Track, now: datetime,
+                  seed: int | None = None) -> Attempt:
+    """Assemble a new exam for the user and store it as an attempt in progress."""
+    if seed is None:
+        seed = random.SystemRandom().randrange(2**31)
+    rows = session.execute(
+        select(Question.id, Question.domain, QuestionVersion.id, QuestionVersion.choices,
+               QuestionVersion.shuffle, QuestionVersion.answer)
+        .join(QuestionVersion, (QuestionVersion.question_id == Question.id)
+              & (QuestionVersion.content_hash == Question.current_hash))
+        .where(Question.track_id == track.id, Question.retired_at.is_(None))
+    ).all()
+    versions = {}
+    candidates = []
+    for question_id, domain, version_id, choices, shuffle, answer in rows:
+        versions[question_id] = (version_id, len(answer))
+        candidates.append(Candidate(question_id, domain, tuple(c["key"] for c in choices), shuffle))
+    exam = assemble(
+        seed=seed, min_questions=track.min_questions, max_questions=track.max_questions,
+        weights={d["slug"]: d["weight"] for d in track.domains}, candidates=candidates,
+        times_seen=times_seen(session, user_id, track.id),
+    )
+    attempt = Attempt(
+        user_id=user_id, track_id=track.id, seed=seed, status=IN_PROGRESS, started_at=now,
+        deadline=clock.deadline_for(now, track.duration_minutes), length=exam.length,
+        pass_percent=track.pass_percent,
+    )
+    session.add(attempt)
+    session.flush()
+    session.add_all(
+        AttemptQuestion(
+            attempt_id=attempt.id, position=position, question_version_id=versions[placed.ref][0],
+            choice_order=list(placed.choice_order), choose=versions[placed.ref][1],
+            selected=[], flagged=False, struck=[], save_seq=0, seconds_spent=0, changes=[],
+        )
+        for position, placed in enumerate(exam.questions, start=1)
+    )
+    session.flush()
+    return attempt
+
+
+def finish_attempt(session: Session, attempt: Attempt, now: datetime) -> bool:
+    """Close and score an attempt once, however many requests race to do it.
+
+    The conditional UPDATE is the guard: only the request that moves the
+    attempt out of `in_progress` scores it; the others see 0 rows. On
+    PostgreSQL the UPDATE also waits for saves holding the attempt row, so
+    every save acknowledged before submission is scored.
+    """
+    finished_at, timed_out = clock.finish_time(attempt.deadline, now)
+    status = AttemptStatus.TIMED_OUT if timed_out else AttemptStatus.SUBMITTED
+    claimed = session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.status == IN_PROGRESS)
+        .values(status=status.value, finished_at=finished_at)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        session.refresh(attempt)
+        return False
+    rows = session.execute(
+        select(AttemptQuestion.id, AttemptQuestion.selected, QuestionVersion.domain,
+               QuestionVersion.answer)
+        .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.question_version_id)
+        .where(AttemptQuestion.attempt_id == attempt.id)
+    ).all()
+    track_domains = session.scalar(select(Track.domains).where(Track.id == attempt.track_id)) or []
+    result = scoring.score([(domain, selected, answer) for _, selected, domain, answer in rows],
+                           attempt.pass_percent, [d["slug"] for d in track_domains])
+    session.execute(
+        update(AttemptQuestion),
+        [{"id": item_id, "is_correct": scoring.is_correct(selected, answer)}
+         for item_id, selected, _, answer in rows],
+    )
+    session.execute(
+        update(Attempt).where(Attempt.id == attempt.id)
+        .values(correct_count=result.correct, passed=result.passed)
+        .execution_options(synchronize_session=False)
+    )
+    session.flush()
+    session.refresh(attempt)
+    return True
+
+
+def close_if_overdue(session: Session, attempt: Attempt, now: datetime, grace_seconds: int) -> bool:
+    """Finish an abandoned attempt once no more saves can arrive."""
+    if attempt.in_progress and clock.is_overdue(attempt.deadline, now, grace_seconds):
+        return finish_attempt(session, attempt, now)
+    return False
+
+
+def close_overdue_attempts(session: Session, now: datetime, grace_seconds: int) -> int:
+    """Finish every abandoned attempt (the cron command); returns how many."""
+    closed = 0
+    for attempt in session.scalars(select(Attempt).where(Attempt.status == IN_PROGRESS)):
+        closed += close_if_overdue(session, attempt, now, grace_seconds)
+    return closed
+
+
+@dataclass
+class SaveResult:
+    """What happened to one save."""
+
+    status: str  # "saved", "stale", "not_found", "closed", "invalid"
+    message: str = ""
+    seq: int = 0
+    deadline: datetime | None = None
+
+
+def save_answer(
+    session: Session, *, user_id: int, attempt_id: int, position: int, seq: int | None,
+    selected: list[str], flagged: bool, struck: list[str], seconds_spent: int | None,
+    now: datetime, grace_seconds: int,
+) -> SaveResult:
+    """Store one question's answer, flag and strike-outs.
+
+    `selected` and `struck` are shown letters. A save whose `seq` is not newer
+    than the stored one is acknowledged but not applied, so a retried or
+    reordered request never overwrites a newer answer. `seq=None` (a plain
+    form post) always applies.
+    """
+    query = (
+        select(AttemptQuestion.id, AttemptQuestion.choice_order, AttemptQuestion.choose,
+               AttemptQuestion.selected, AttemptQuestion.save_seq, AttemptQuestion.changes,
+               Attempt.status, Attempt.deadline, Attempt.started_at)
+        .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+        .where(Attempt.id == attempt_id, Attempt.user_id == user_id,
+               AttemptQuestion.position == position)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        # Hold the attempt row while saving: a submission waits for this save
+        # to commit, so it scores the answer we are about to acknowledge.
+        query = query.with_for_update(read=True, of=Attempt)
+    row = session.execute(query).one_or_none()
+    if row is None:
+        return SaveResult("not_found", "No such question in your attempts.")
+    item_id, choice_order, choose, stored, stored_seq, changes, status, deadline, started_at = row
+    if status != IN_PROGRESS:
+        return SaveResult("closed", "This exam has ended; answers can no longer change.")
+    if not clock.accepts_saves(deadline, now, grace_seconds):
+        attempt = session.get(Attempt, attempt_id)
+        finish_attempt(session, attempt, now)
+        return SaveResult("closed", "Time is up: this answer arrived after the deadline.")
+    keys = keys_for(choice_order, selected)
+    struck_keys = keys_for(choice_order, struck)
+    if keys is None or struck_keys is None:
+        return SaveResult("invalid", "That option is not part of this question.")
+    if len(set(keys)) > choose:
+        return SaveResult("invalid", f"Choose no more than {choose} options.")
+    keys = sorted(set(keys), key=choice_order.index)
+    struck_keys = sorted(set(struck_keys), key=choice_order.index)
+    values: dict[str, Any] = {"selected": keys, "flagged": flagged, "struck": struck_keys}
+    if keys != stored:
+        elapsed = max(0, int((now - started_at).total_seconds()))
+        values["changes"] = [*changes, [elapsed, keys]]
+    if seconds_spent is not None:
+        values["seconds_spent"] = seconds_spent
+    statement = update(AttemptQuestion).where(AttemptQuestion.id == item_id)
+    if seq is None:
+        new_seq = stored_seq + 1
+    else:
+        new_seq = seq
+        statement = statement.where(AttemptQuestion.save_seq < seq)
+    applied = session.execute(
+        statement.values(save_seq=new_seq, **values).execution_options(synchronize_session=False)
+    ).rowcount
+    if not applied:
+        return SaveResult("stale", "A newer answer is already saved.", seq=stored_seq, deadline=deadline)
+    return SaveResult("saved", seq=new_seq, deadline=deadline)

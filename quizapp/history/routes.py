@@ -1,0 +1,160 @@
+"""Result, review and history views. Each loads what it shows in a fixed number of queries."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+
+from flask import Response, abort, current_app, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from ..exam import scoring
+from ..exam.insights import ItemFacts, attempt_insight
+from ..exams.attempts import labels_for
+from ..exams.routes import ATTEMPT, owned_attempt
+from ..extensions import db
+from ..models import Attempt, AttemptQuestion, AttemptStatus, Question, QuestionVersion, Track
+from . import bp
+from .charts import trend_chart
+
+REVIEW_FILTERS = ("all", "wrong", "flagged", "unanswered")
+RECENT_FOR_DOMAINS = 5
+
+
+def _finished_attempt(attempt_id: int) -> tuple[Attempt, list[tuple[AttemptQuestion, QuestionVersion, str]]]:
+    attempt = owned_attempt(attempt_id)
+    if attempt.in_progress:
+        # Nothing about answers may show before submission.
+        abort(404, "This attempt is still in progress; submit it to see the result.")
+    rows = db.session.execute(
+        select(AttemptQuestion, QuestionVersion, Question.bank_id)
+        .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.question_version_id)
+        .join(Question, Question.id == QuestionVersion.question_id)
+        .where(AttemptQuestion.attempt_id == attempt.id).order_by(AttemptQuestion.position)
+    ).all()
+    return attempt, [tuple(r) for r in rows]
+
+
+def _track(attempt: Attempt) -> Track:
+    return db.session.get(Track, attempt.track_id)
+
+
+@bp.get(f"{ATTEMPT}/result")
+@login_required
+def result(attempt_id: int):
+    """Score, pass or fail, time used, domains weakest first, counts and insight."""
+    attempt, rows = _finished_attempt(attempt_id)
+    track = _track(attempt)
+    result = scoring.score([(v.domain, i.selected, v.answer) for i, v, _ in rows],
+                           attempt.pass_percent, [d["slug"] for d in track.domains])
+    insight = attempt_insight([
+        ItemFacts(i.position, bank_id, i.flagged, bool(i.is_correct), i.seconds_spent,
+                  [c[1] for c in i.changes], v.answer) for i, v, bank_id in rows])
+    counts = {"answered": sum(1 for i, _, _ in rows if i.selected),
+              "unanswered": sum(1 for i, _, _ in rows if not i.selected),
+              "flagged": sum(1 for i, _, _ in rows if i.flagged)}
+    return render_template("history/result.html", attempt=attempt, track=track, result=result,
+                           insight=insight, counts=counts, titles=track.domain_titles())
+
+
+@bp.get(f"{ATTEMPT}/review")
+@login_required
+def review(attempt_id: int):
+    """Every question with the learner's answer, the key and the explanation."""
+    attempt, rows = _finished_attempt(attempt_id)
+    track = _track(attempt)
+    show = request.args.get("show", "all")
+    domain = request.args.get("domain", "")
+    if show not in REVIEW_FILTERS:
+        abort(400, f"Unknown filter {show!r}; use one of {', '.join(REVIEW_FILTERS)}.")
+    titles = track.domain_titles()
+    if domain and domain not in titles:
+        abort(400, "Unknown domain.")
+    shown = []
+    for item, version, bank_id in rows:
+        if show == "wrong" and (item.is_correct or not item.selected):
+            continue
+        if show == "flagged" and not item.flagged:
+            continue
+        if show == "unanswered" and item.selected:
+            continue
+        if domain and version.domain != domain:
+            continue
+        labels = labels_for(item.choice_order)
+        texts = version.choice_text()
+        choices = [{"label": labels[k], "text": texts[k], "chosen": k in item.selected,
+                    "key": k in version.answer} for k in item.choice_order]
+        shown.append({"item": item, "version": version, "bank_id": bank_id, "choices": choices})
+    return render_template("history/review.html", attempt=attempt, track=track, shown=shown,
+                           show=show, domain=domain, titles=titles, filters=REVIEW_FILTERS)
+
+
+def _history_rows():
+    return (select(Attempt).options(joinedload(Attempt.track))
+            .where(Attempt.user_id == current_user.id)
+            .order_by(Attempt.started_at.desc(), Attempt.id.desc()))
+
+
+@bp.get("/history")
+@login_required
+def history():
+    """All attempts, newest first, with a trend chart and domain scores per track."""
+    page = db.paginate(_history_rows(), per_page=current_app.config["HISTORY_PAGE_SIZE"],
+                       max_per_page=100, error_out=False)
+    finished = db.session.execute(
+        select(Attempt.id, Attempt.track_id, Attempt.finished_at, Attempt.correct_count,
+               Attempt.length, Attempt.passed, Attempt.pass_percent)
+        .where(Attempt.user_id == current_user.id, Attempt.correct_count.is_not(None))
+        .order_by(Attempt.finished_at, Attempt.id)
+    ).all()
+    tracks = {t.id: t for t in db.session.scalars(select(Track))}
+    by_track: dict[int, list] = defaultdict(list)
+    for row in finished:
+        by_track[row.track_id].append(row)
+    recent_ids = [r.id for rows in by_track.values() for r in rows[-RECENT_FOR_DOMAINS:]]
+    domain_rows = db.session.execute(
+        select(AttemptQuestion.attempt_id, QuestionVersion.domain,
+               func.count(), func.sum(func.coalesce(AttemptQuestion.is_correct, False).cast(db.Integer)))
+        .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.question_version_id)
+        .where(AttemptQuestion.attempt_id.in_(recent_ids))
+        .group_by(AttemptQuestion.attempt_id, QuestionVersion.domain)
+    ).all() if recent_ids else []
+    domain_scores: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
+    for attempt_id, domain, total, correct in domain_rows:
+        domain_scores[attempt_id][domain] = (int(correct or 0), int(total))
+    trends = []
+    for track_id, rows in by_track.items():
+        track = tracks[track_id]
+        chart = trend_chart([(r.finished_at.strftime("%Y-%m-%d %H:%M"), 100.0 * r.correct_count / r.length,
+                              bool(r.passed)) for r in rows], track.pass_percent)
+        recent = rows[-RECENT_FOR_DOMAINS:]
+        trends.append({"track": track, "chart": chart, "recent": recent,
+                       "domains": track.domains, "domain_scores": domain_scores})
+    return render_template("history/index.html", page=page, trends=trends)
+
+
+@bp.get("/history.csv")
+@login_required
+def history_csv():
+    """The whole history as CSV, one row per attempt."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["attempt_id", "track", "started_at", "finished_at", "status", "minutes_used",
+                     "questions", "correct", "score_percent", "pass_percent", "passed"])
+    for attempt in db.session.scalars(_history_rows()):
+        used = ((attempt.finished_at - attempt.started_at).total_seconds() / 60
+                if attempt.finished_at else None)
+        writer.writerow([
+            attempt.id, attempt.track.slug, attempt.started_at.isoformat(),
+            attempt.finished_at.isoformat() if attempt.finished_at else "", attempt.status,
+            f"{used:.1f}" if used is not None else "", attempt.length,
+            attempt.correct_count if attempt.correct_count is not None else "",
+            f"{attempt.score_percent:.1f}" if attempt.score_percent is not None else "",
+            attempt.pass_percent,
+            {True: "yes", False: "no", None: ""}[attempt.passed],
+        ])
+    return Response(buffer.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=quizapp-history.csv"})

@@ -1,0 +1,244 @@
+"""ORM models: accounts, the synced question banks, and attempts."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timezone
+from typing import Any
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .extensions import db
+
+
+def now_utc() -> datetime:
+    """The one clock of the application: an aware UTC datetime."""
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores naive UTC and always returns aware UTC datetimes.
+
+    SQLite keeps no time zone, PostgreSQL does; normalising here means the
+    exam clock compares like with like on both.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc)
+
+
+class User(UserMixin, db.Model):
+    """A learner's account."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+
+    def set_password(self, password: str) -> None:
+        """Hash with werkzeug's default (scrypt)."""
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        """True when the password matches the stored hash."""
+        return check_password_hash(self.password_hash, password)
+
+
+class LoginFailure(db.Model):
+    """One failed log-in, kept in the database so the limit holds across servers."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_login_failures_email_failed_at", "email", "failed_at"),)
+
+
+class Track(db.Model):
+    """A certification track as last synced from its track file."""
+
+    __tablename__ = "tracks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    min_questions: Mapped[int] = mapped_column(Integer)
+    max_questions: Mapped[int] = mapped_column(Integer)
+    pass_percent: Mapped[int] = mapped_column(Integer)
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # [{"slug", "title", "weight"}] in the track file's order.
+    domains: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+    def domain_titles(self) -> dict[str, str]:
+        """Map each domain slug to its title."""
+        return {d["slug"]: d["title"] for d in self.domains}
+
+
+class Question(db.Model):
+    """A question's identity in a track; its content lives in versions."""
+
+    __tablename__ = "questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    track_id: Mapped[int] = mapped_column(ForeignKey("tracks.id"))
+    bank_id: Mapped[str] = mapped_column(String(100))
+    domain: Mapped[str] = mapped_column(String(100))
+    current_hash: Mapped[str] = mapped_column(String(64))
+    # Set when the question left the bank: it is no longer drawn for new exams,
+    # but past attempts still point at its versions.
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    __table_args__ = (UniqueConstraint("track_id", "bank_id"),)
+
+
+class QuestionVersion(db.Model):
+    """Immutable content of a question, identified by its content hash."""
+
+    __tablename__ = "question_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    domain: Mapped[str] = mapped_column(String(100))
+    stem: Mapped[str] = mapped_column(Text)
+    # [{"key": "a", "text": "..."}] in the bank's order.
+    choices: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    answer: Mapped[list[str]] = mapped_column(JSON)
+    explanation: Mapped[str] = mapped_column(Text)
+    references: Mapped[list[str]] = mapped_column(JSON)
+    difficulty: Mapped[str | None] = mapped_column(String(20), default=None)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    shuffle: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+
+    question: Mapped[Question] = relationship()
+
+    __table_args__ = (UniqueConstraint("question_id", "content_hash"),)
+
+    def choice_text(self) -> dict[str, str]:
+        """Map each choice key to its text."""
+        return {c["key"]: c["text"] for c in self.choices}
+
+
+class AttemptStatus(str, enum.Enum):
+    """Where an attempt stands."""
+
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+    TIMED_OUT = "timed_out"
+
+
+class Attempt(db.Model):
+    """One sitting of a mock exam by one user."""
+
+    __tablename__ = "attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    track_id: Mapped[int] = mapped_column(ForeignKey("tracks.id"))
+    seed: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(20), default=AttemptStatus.IN_PROGRESS.value)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    length: Mapped[int] = mapped_column(Integer)
+    # The pass mark in force when the attempt started: a later change to the
+    # track file must not turn a past pass into a fail.
+    pass_percent: Mapped[int] = mapped_column(Integer)
+    correct_count: Mapped[int | None] = mapped_column(Integer, default=None)
+    passed: Mapped[bool | None] = mapped_column(Boolean, default=None)
+
+    track: Mapped[Track] = relationship()
+
+    __table_args__ = (
+        # At most one attempt in progress per user and track: starting again
+        # resumes it, even when two servers race.
+        Index(
+            "uq_attempts_one_in_progress",
+            "user_id",
+            "track_id",
+            unique=True,
+            sqlite_where=db.text("status = 'in_progress'"),
+            postgresql_where=db.text("status = 'in_progress'"),
+        ),
+        Index("ix_attempts_user_id_started_at", "user_id", "started_at"),
+    )
+
+    @property
+    def in_progress(self) -> bool:
+        """True until the attempt is submitted or timed out."""
+        return self.status == AttemptStatus.IN_PROGRESS.value
+
+    @property
+    def score_percent(self) -> float | None:
+        """Correct answers as a percent of the exam length, once scored."""
+        if self.correct_count is None:
+            return None
+        return 100.0 * self.correct_count / self.length
+
+
+class AttemptQuestion(db.Model):
+    """A question as placed in one attempt, with the learner's saved answer."""
+
+    __tablename__ = "attempt_questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    question_version_id: Mapped[int] = mapped_column(ForeignKey("question_versions.id"))
+    # Choice keys in the order this attempt shows them.
+    choice_order: Mapped[list[str]] = mapped_column(JSON)
+    # How many choices the learner must pick: 1, or N for "choose N".
+    choose: Mapped[int] = mapped_column(Integer, default=1)
+    selected: Mapped[list[str]] = mapped_column(JSON, default=list)
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    struck: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The client's counter for this question: a save with a lower or equal
+    # number than the stored one is older and is not applied.
+    save_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    seconds_spent: Mapped[int] = mapped_column(Integer, default=0)
+    # [[seconds since start, [keys]], ...]: every change of answer, for insight.
+    changes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    is_correct: Mapped[bool | None] = mapped_column(Boolean, default=None)
+
+    version: Mapped[QuestionVersion] = relationship()
+
+    __table_args__ = (UniqueConstraint("attempt_id", "position"),)
+
+    @property
+    def answered(self) -> bool:
+        """True when the learner has chosen at least one option."""
+        return bool(self.selected)

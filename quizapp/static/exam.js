@@ -1,0 +1,235 @@
+// Exam page behaviour: server-synced countdown, autosave with an offline
+// queue, "choose N" limit, strike-outs and keyboard shortcuts. The page works
+// without this file (plain form posts); this only makes it better.
+(function () {
+  "use strict";
+
+  var bar = document.getElementById("exam-bar");
+  var form = document.getElementById("answer-form");
+  var autoSubmit = document.getElementById("auto-submit");
+  var csrf = autoSubmit ? autoSubmit.querySelector("input[name=csrf_token]").value : "";
+  document.documentElement.classList.add("js");
+
+  // ---- Clock: the server's remaining seconds, never the browser's own time.
+  var endAt = 0;            // performance.now() value at which time runs out
+  var lastWall = Date.now();
+  var lastMono = performance.now();
+  var warned = {};
+  var submitting = false;
+  var timerValue = document.getElementById("timer-value");
+  var timerAlert = document.getElementById("timer-alert");
+
+  function setRemaining(seconds) {
+    endAt = performance.now() + seconds * 1000;
+  }
+
+  function format(seconds) {
+    var h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60), s = seconds % 60;
+    return h + ":" + (m < 10 ? "0" : "") + m + ":" + (s < 10 ? "0" : "") + s;
+  }
+
+  function syncClock() {
+    if (!bar) { return; }
+    fetch(bar.dataset.clockUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) {
+        if (!data) { return; }
+        if (data.status !== "in_progress") { window.location.reload(); return; }
+        setRemaining(data.remaining_seconds);
+      })
+      .catch(function () {});
+  }
+
+  function tick() {
+    var nowMono = performance.now(), nowWall = Date.now();
+    // The computer slept or the tab was frozen: ask the server again.
+    if (Math.abs((nowWall - lastWall) - (nowMono - lastMono)) > 2000) { syncClock(); }
+    lastWall = nowWall; lastMono = nowMono;
+    var left = Math.max(0, Math.ceil((endAt - nowMono) / 1000));
+    timerValue.textContent = format(left);
+    [[600, "10 minutes left."], [300, "5 minutes left."], [60, "1 minute left."]].forEach(function (w) {
+      if (left <= w[0] && left > w[0] - 30 && !warned[w[0]]) {
+        warned[w[0]] = true;
+        timerAlert.textContent = w[1];
+      }
+      if (left <= w[0]) { warned[w[0]] = true; }
+    });
+    bar.classList.toggle("low-time", left <= 300);
+    if (left === 0 && !submitting) {
+      submitting = true;
+      flush().then(function () { autoSubmit.submit(); }, function () { autoSubmit.submit(); });
+    }
+  }
+
+  if (bar) {
+    setRemaining(parseInt(bar.dataset.remaining, 10));
+    // Warnings already passed before this page loaded are not repeated.
+    var initial = parseInt(bar.dataset.remaining, 10);
+    [600, 300, 60].forEach(function (w) { if (initial <= w - 30) { warned[w] = true; } });
+    tick();
+    setInterval(tick, 250);
+    setInterval(syncClock, 30000);
+    document.addEventListener("visibilitychange", function () { if (!document.hidden) { syncClock(); } });
+    window.addEventListener("focus", syncClock);
+  }
+
+  // ---- Autosave.
+  var status = document.getElementById("save-status");
+  var queueKey = form ? "quizapp:pending:" + form.dataset.attempt : "";
+  var seq = form ? parseInt(form.dataset.seq, 10) : 0;
+  var pending = {};         // save URL -> latest unsent state
+  var inflight = false;
+  var retryDelay = 1000;
+  var retryTimer = null;
+  var visibleSince = performance.now();
+  var spentBefore = form ? parseInt(form.dataset.seconds, 10) : 0;
+  var spentVisible = 0;
+
+  function setStatus(text, state) {
+    if (!status) { return; }
+    status.textContent = text;
+    status.dataset.state = state;
+  }
+
+  function secondsSpent() {
+    var running = document.hidden ? 0 : performance.now() - visibleSince;
+    return spentBefore + Math.round((spentVisible + running) / 1000);
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden) { spentVisible += performance.now() - visibleSince; }
+    else { visibleSince = performance.now(); }
+  });
+
+  function loadQueue() {
+    try { return JSON.parse(localStorage.getItem(queueKey) || "{}"); } catch (e) { return {}; }
+  }
+  function storeQueue() {
+    try { localStorage.setItem(queueKey, JSON.stringify(pending)); } catch (e) { /* private mode */ }
+  }
+
+  function currentState() {
+    var selected = [], struck = [];
+    form.querySelectorAll("input[name=choice]:checked").forEach(function (el) { selected.push(el.value); });
+    form.querySelectorAll("input[name=struck]:checked").forEach(function (el) { struck.push(el.value); });
+    seq += 1;
+    return { seq: seq, selected: selected, struck: struck,
+             flagged: document.getElementById("flagged").checked, seconds_spent: secondsSpent() };
+  }
+
+  function flush() {
+    return new Promise(function (resolve, reject) {
+      var urls = Object.keys(pending);
+      if (!urls.length) { resolve(); return; }
+      if (inflight) { setTimeout(function () { flush().then(resolve, reject); }, 200); return; }
+      var url = urls[0], body = pending[url];
+      inflight = true;
+      fetch(url, {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf },
+        body: JSON.stringify(body)
+      }).then(function (r) {
+        return r.json().catch(function () { return {}; }).then(function (data) { return { r: r, data: data }; });
+      }).then(function (res) {
+        inflight = false;
+        if (res.r.ok) {
+          if (pending[url] === body) { delete pending[url]; }
+          storeQueue();
+          retryDelay = 1000;
+          if (typeof res.data.remaining_seconds === "number") { setRemaining(res.data.remaining_seconds); }
+          setStatus("Saved " + new Date().toLocaleTimeString([], { hour12: false }), "saved");
+          flush().then(resolve, reject);
+        } else if (res.r.status === 409) {
+          delete pending[url]; storeQueue();
+          setStatus(res.data.error || "This exam has ended.", "error");
+          if (res.data.result_url) { window.location.assign(res.data.result_url); }
+          resolve();
+        } else if (res.r.status >= 400 && res.r.status < 500) {
+          delete pending[url]; storeQueue();
+          setStatus("Not saved: " + (res.data.error || "the answer was refused"), "error");
+          resolve();
+        } else {
+          retry(); reject(new Error("server error"));
+        }
+      }).catch(function () {
+        inflight = false;
+        retry(); reject(new Error("network"));
+      });
+    });
+  }
+
+  function retry() {
+    setStatus(navigator.onLine === false ? "Connection lost - answers are kept and sent when it returns"
+                                         : "Not saved - retrying", "retrying");
+    if (retryTimer) { return; }
+    retryTimer = setTimeout(function () { retryTimer = null; flush().catch(function () {}); }, retryDelay);
+    retryDelay = Math.min(retryDelay * 2, 15000);
+  }
+
+  function save() {
+    pending[form.dataset.saveUrl] = currentState();
+    storeQueue();
+    setStatus("Saving...", "saving");
+    flush().catch(function () {});
+  }
+
+  if (form) {
+    var choose = parseInt(form.dataset.choose, 10);
+    // Answers queued on an earlier page (offline) go first; the server keeps
+    // only saves newer than what it has.
+    pending = loadQueue();
+    if (Object.keys(pending).length) { flush().catch(function () {}); }
+
+    form.addEventListener("change", function (event) {
+      var el = event.target;
+      if (el.name === "choice" && el.type === "checkbox" && el.checked &&
+          form.querySelectorAll("input[name=choice]:checked").length > choose) {
+        el.checked = false;
+        setStatus("Select no more than " + choose + " options; clear one first.", "error");
+        return;
+      }
+      if (el.name === "struck") { el.closest("li").classList.toggle("struck", el.checked); }
+      save();
+    });
+
+    form.addEventListener("submit", function (event) {
+      document.getElementById("seconds-spent").value = secondsSpent();
+      if (navigator.onLine === false) {
+        event.preventDefault();
+        setStatus("Connection lost - stay on this question until it returns", "retrying");
+      }
+    });
+
+    window.addEventListener("online", function () { flush().catch(function () {}); syncClock(); });
+    window.addEventListener("offline", function () {
+      setStatus("Connection lost - answers are kept and sent when it returns", "retrying");
+    });
+
+    // ---- Keyboard: 1-6 or A-E choose, N next, P previous, F flag.
+    document.addEventListener("keydown", function (event) {
+      if (event.ctrlKey || event.metaKey || event.altKey) { return; }
+      var tag = (event.target.tagName || "").toLowerCase();
+      if (tag === "textarea" || (tag === "input" && /^(text|email|password|number)$/.test(event.target.type))) { return; }
+      var key = event.key.toLowerCase();
+      var options = form.querySelectorAll("input[name=choice]");
+      var index = "123456".indexOf(key);
+      if (index < 0) { index = "abcde".indexOf(key); }
+      if (key.length === 1 && index >= 0 && index < options.length) {
+        options[index].click(); options[index].focus(); event.preventDefault(); return;
+      }
+      var button = null;
+      if (key === "n") { button = document.getElementById("go-next"); }
+      if (key === "p") { button = document.getElementById("go-prev"); }
+      if (button && !button.disabled) { button.click(); event.preventDefault(); return; }
+      if (key === "f") { document.getElementById("flagged").click(); event.preventDefault(); }
+    });
+  }
+
+  var submitButton = document.getElementById("submit-exam");
+  if (submitButton) {
+    submitButton.form.addEventListener("submit", function () {
+      // One click is enough; the server scores once anyway.
+      setTimeout(function () { submitButton.disabled = true; }, 0);
+    });
+  }
+})();

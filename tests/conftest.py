@@ -1,0 +1,252 @@
+"""Fixtures: a fresh app per test, tiny banks written by the test, logged-in clients.
+
+SQLite in memory by default; PostgreSQL when QUIZAPP_TEST_DATABASE_URL is set
+(CI sets it for the second run).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import textwrap
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event
+
+from quizapp import create_app
+from quizapp.banks import load_banks
+from quizapp.banks.sync import sync_banks
+from quizapp.extensions import db
+from quizapp.models import User
+
+TEST_DATABASE_URL = os.environ.get("QUIZAPP_TEST_DATABASE_URL", "sqlite://")
+PASSWORD = "correct horse battery"
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+
+TRACK_YAML = """\
+slug: {slug}
+title: Test Architect
+description: A small track for tests.
+duration_minutes: 90
+min_questions: {min_q}
+max_questions: {max_q}
+pass_percent: 70
+languages: [en]
+domains:
+  - slug: payments
+    title: Payments
+    weight: 60
+  - slug: connect
+    title: Connect
+    weight: 40
+"""
+
+SUBJECTS = ["refunds", "payouts", "disputes", "webhooks", "invoices", "transfers", "mandates",
+            "captures", "balances", "accounts", "taxes", "coupons", "quotes", "meters", "wallets",
+            "reports", "sessions", "links", "readers", "locations"]
+PLACES = ["Lisbon", "Osaka", "Denver", "Nairobi", "Oslo", "Lima", "Perth", "Quebec", "Seville", "Hanoi",
+          "Tallinn", "Cusco", "Gdansk", "Bergen", "Malmo", "Accra", "Dakar", "Porto", "Cork", "Leeds"]
+
+
+def question_yaml(domain: str, number: int, multi: bool = False, stem_extra: str = "") -> str:
+    """One test question; distinct wording per number so no stems look alike."""
+    # Words drawn per question so that no two test stems read alike.
+    words = random.Random(f"{domain}-{number}").sample(SUBJECTS + PLACES, 9)
+    stem = f"{' '.join(words).capitalize()} {domain} {number}. {stem_extra}Which option fits?"
+    if multi:
+        stem += " (Choose two.)"
+        choices = "      a: Alpha {n}\n      b: Bravo {n}\n      c: Charlie {n}\n      d: Delta {n}\n      e: Echo {n}\n"
+        answer = "[a, c]"
+    else:
+        choices = "      a: Alpha {n}\n      b: Bravo {n}\n      c: Charlie {n}\n      d: Delta {n}\n"
+        answer = "b"
+    return (
+        f"  - id: {domain}-{number:03d}\n"
+        f"    difficulty: medium\n"
+        f"    stem: |\n      {stem}\n"
+        f"    choices:\n" + choices.format(n=number) +
+        f"    answer: {answer}\n"
+        f"    explanation: |\n      SECRET-EXPLANATION-{domain}-{number} because Bravo is right.\n"
+        f"    references:\n      - https://docs.stripe.com/payments\n"
+    )
+
+
+def write_bank(root: Path, *, per_domain: int = 8, slug: str = "test-architect",
+               min_q: int = 5, max_q: int = 5, multi_every: int = 4) -> Path:
+    """Write a track folder with `per_domain` questions in each of two domains."""
+    folder = root / slug
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "track.yaml").write_text(TRACK_YAML.format(slug=slug, min_q=min_q, max_q=max_q))
+    for domain in ("payments", "connect"):
+        body = "".join(question_yaml(domain, n, multi=(n % multi_every == 0))
+                       for n in range(1, per_domain + 1))
+        (folder / f"{domain}.yaml").write_text(f"domain: {domain}\nquestions:\n{body}")
+    return root
+
+
+@pytest.fixture
+def banks_dir(tmp_path: Path) -> Path:
+    """A valid tiny banks folder."""
+    return write_bank(tmp_path / "banks")
+
+
+@pytest.fixture
+def app(banks_dir: Path, tmp_path: Path):
+    """A fresh app and empty schema per test."""
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL,
+        "BANKS_DIR": str(banks_dir),
+        "CHECK_BANKS_ON_START": False,
+    })
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def synced(app, banks_dir):
+    """The tiny bank loaded into the database."""
+    with app.app_context():
+        sync_banks(db.session, load_banks(banks_dir).tracks, NOW)
+        db.session.commit()
+    return app
+
+
+def csrf_from(html: str) -> str:
+    """The CSRF token a page embeds."""
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+class Auth:
+    """Register and log in through the real forms."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def token(self, path: str = "/auth/login") -> str:
+        return csrf_from(self.client.get(path).get_data(as_text=True))
+
+    def register(self, email: str = "learner@example.com", password: str = PASSWORD):
+        return self.client.post("/auth/register", data={
+            "email": email, "password": password, "confirm": password,
+            "csrf_token": self.token("/auth/register")})
+
+    def login(self, email: str = "learner@example.com", password: str = PASSWORD, next_url=None):
+        url = "/auth/login" + (f"?next={next_url}" if next_url else "")
+        return self.client.post(url, data={"email": email, "password": password,
+                                           "csrf_token": self.token()})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+@pytest.fixture
+def learner(synced, auth):
+    """A registered, logged-in learner's client."""
+    auth.register()
+    return auth.client
+
+
+@pytest.fixture
+def other_learner(synced):
+    """A second learner with their own client."""
+    client = synced.test_client()
+    Auth(client).register("other@example.com")
+    return client
+
+
+def start_exam(client, slug: str = "test-architect") -> int:
+    """Start an exam through the track page; return the attempt id."""
+    token = csrf_from(client.get(f"/tracks/{slug}").get_data(as_text=True))
+    response = client.post(f"/tracks/{slug}/start", data={"csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    match = re.search(r"/attempts/(\d+)", response.headers["Location"])
+    return int(match.group(1))
+
+
+@pytest.fixture
+def count_queries(app):
+    """Count SQL statements run inside a `with count_queries() as n:` block."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counter():
+        statements: list[str] = []
+
+        def record(conn, cursor, statement, parameters, context, executemany):
+            if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")):
+                statements.append(statement)
+
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+
+    return counter
+
+
+def user_id(app, email: str = "learner@example.com") -> int:
+    with app.app_context():
+        return db.session.scalar(db.select(User.id).where(User.email == email))
+
+
+def dedent(text: str) -> str:
+    return textwrap.dedent(text)
+
+
+REQUIRE_BROWSER = os.environ.get("QUIZAPP_REQUIRE_BROWSER") == "1"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """In CI a skipped browser test is a failure: the exam pages must be tested for real."""
+    outcome = yield
+    report = outcome.get_result()
+    if REQUIRE_BROWSER and report.skipped and item.get_closest_marker("browser"):
+        report.outcome = "failed"
+        report.longrepr = "browser test skipped but QUIZAPP_REQUIRE_BROWSER=1"
+
+
+@pytest.fixture(scope="module")
+def synced_session(tmp_path_factory):
+    """A module-wide app with a learner in an exam, for property-based tests."""
+    root = write_bank(tmp_path_factory.mktemp("banks"))
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL,
+                      "BANKS_DIR": str(root), "CHECK_BANKS_ON_START": False})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        sync_banks(db.session, load_banks(root).tracks, NOW)
+        db.session.commit()
+    client = app.test_client()
+    Auth(client).register()
+    attempt_id = start_exam(client)
+    token = csrf_from(client.get(f"/attempts/{attempt_id}/questions/1").get_data(as_text=True))
+    yield app, client, attempt_id, token
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()

@@ -1,0 +1,37 @@
+"""The clock as plain functions, with time fixed."""
+
+from datetime import datetime, timedelta, timezone
+
+from quizapp.exam import clock
+
+START = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+DEADLINE = clock.deadline_for(START, 90)
+
+
+def test_deadline_is_start_plus_duration():
+    assert DEADLINE == datetime(2026, 11, 23, 10, 30, tzinfo=timezone.utc)
+
+
+def test_remaining_counts_down_and_stops_at_zero():
+    assert clock.remaining_seconds(DEADLINE, START) == 90 * 60
+    assert clock.remaining_seconds(DEADLINE, DEADLINE - timedelta(milliseconds=200)) == 1
+    assert clock.remaining_seconds(DEADLINE, DEADLINE) == 0
+    assert clock.remaining_seconds(DEADLINE, DEADLINE + timedelta(hours=1)) == 0
+
+
+def test_saves_accepted_exactly_at_deadline_and_inside_grace():
+    assert clock.accepts_saves(DEADLINE, DEADLINE, 30)
+    assert clock.accepts_saves(DEADLINE, DEADLINE + timedelta(seconds=30), 30)
+    assert not clock.is_overdue(DEADLINE, DEADLINE + timedelta(seconds=30), 30)
+
+
+def test_saves_refused_past_grace():
+    late = DEADLINE + timedelta(seconds=30, microseconds=1)
+    assert not clock.accepts_saves(DEADLINE, late, 30)
+    assert clock.is_overdue(DEADLINE, late, 30)
+
+
+def test_finish_time_is_the_deadline_once_time_ran_out():
+    assert clock.finish_time(DEADLINE, DEADLINE - timedelta(minutes=5)) == (DEADLINE - timedelta(minutes=5), False)
+    assert clock.finish_time(DEADLINE, DEADLINE) == (DEADLINE, True)
+    assert clock.finish_time(DEADLINE, DEADLINE + timedelta(days=2)) == (DEADLINE, True)

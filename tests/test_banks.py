@@ -1,0 +1,208 @@
+"""Bank validation, loading with versions, preview and stats."""
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from quizapp import create_app
+from quizapp.banks import InvalidBanks, load_banks
+from quizapp.banks.sync import sync_banks
+from quizapp.cli import banks_check, banks_stats, exam_preview
+from quizapp.extensions import db
+from quizapp.models import Question, QuestionVersion
+
+from .conftest import NOW, write_bank
+
+
+def check(root: Path) -> tuple[int, list[str]]:
+    result = CliRunner().invoke(banks_check, [str(root)])
+    return result.exit_code, result.output.strip().splitlines()
+
+
+def edit(path: Path, old: str, new: str, count: int = 1) -> None:
+    text = path.read_text()
+    assert old in text, old
+    path.write_text(text.replace(old, new, count))
+
+
+def test_valid_bank_passes_with_a_summary(banks_dir):
+    code, lines = check(banks_dir)
+    assert code == 0
+    assert lines == ["OK: 1 track(s), 16 questions, no problems."]
+
+
+def problem_lines(banks_dir, path, old, new):
+    edit(path, old, new)
+    code, lines = check(banks_dir)
+    assert code == 1
+    return lines
+
+
+@pytest.fixture
+def payments(banks_dir):
+    return banks_dir / "test-architect" / "payments.yaml"
+
+
+@pytest.fixture
+def track_file(banks_dir):
+    return banks_dir / "test-architect" / "track.yaml"
+
+
+def test_boolean_looking_text_stays_text_and_real_booleans_are_reported(banks_dir, payments):
+    edit(payments, "a: Alpha 1\n", "a: No\n")
+    edit(payments, "b: Bravo 1\n", "b: On\n")
+    assert check(banks_dir)[0] == 0
+    [tree] = load_banks(banks_dir).tracks
+    first = next(q for q in tree.questions if q.spec.id == "payments-001")
+    assert first.spec.choices["a"] == "No" and first.spec.choices["b"] == "On"
+    lines = problem_lines(banks_dir, payments, "c: Charlie 1\n", "c: true\n")
+    assert any(":" in l and "payments-001: choices.c: Input should be a valid string" in l
+               and "quotes" in l for l in lines), lines
+
+
+def test_problem_lines_name_path_line_question_and_field(banks_dir, payments):
+    lines = problem_lines(banks_dir, payments, "    answer: b\n", "    answer: z\n")
+    [line] = [l for l in lines if "answer" in l]
+    path, lineno, question, field, message = line.split(":", 4)
+    assert path.endswith("payments.yaml")
+    assert payments.read_text().splitlines()[int(lineno) - 1] == "    answer: z"
+    assert question.strip() == "payments-001"
+    assert "z is not a choice key" in message
+
+
+@pytest.mark.parametrize("old, new, expected", [
+    ("    difficulty: medium\n", "    difficulty: medium\n    colour: red\n", "colour: is not a known field"),
+    ("    explanation: |\n      SECRET-EXPLANATION-payments-1 because Bravo is right.\n", "", "explanation: is missing"),
+    ("      b: Bravo 1\n", "      b: Alpha 1\n", "same text"),
+    ("      - https://docs.stripe.com/payments\n", "      - http://docs.stripe.com/payments\n", "not an https link"),
+    ("    references:\n      - https://docs.stripe.com/payments\n", "    references: []\n", "references: List should have at least 1 item"),
+    ("    answer: b\n", "    answer: [a, b]\n", "answer: has 2 keys, so the stem must end with '(Choose two.)'"),
+    ("Which option fits?\n", "Which option fits? (Choose two.)\n", "answer: is a single key but the stem says"),
+    ("    explanation: |\n      SECRET-EXPLANATION-payments-1 because Bravo is right.\n", "    explanation: ''\n", "explanation: String should have at least 1 character"),
+    ("    difficulty: medium\n", "    difficulty: brutal\n", "difficulty"),
+])
+def test_each_kind_of_question_problem_is_reported(banks_dir, payments, old, new, expected):
+    lines = problem_lines(banks_dir, payments, old, new)
+    assert any("payments-001" in l and expected in l for l in lines), lines
+
+
+def test_duplicate_choice_keys_are_a_yaml_problem_with_a_line(banks_dir, payments):
+    lines = problem_lines(banks_dir, payments, "      b: Bravo 1\n", "      b: Bravo 1\n      b: Bravo again\n")
+    assert any("payments.yaml:" in l and "yaml" in l and "duplicate" in l.lower() for l in lines), lines
+
+
+def test_duplicate_ids_in_a_track(banks_dir, payments):
+    lines = problem_lines(banks_dir, payments, "id: payments-002", "id: payments-001")
+    assert any("payments-001: id: is already used at" in l for l in lines), lines
+
+
+def test_undeclared_domain(banks_dir):
+    connect = banks_dir / "test-architect" / "connect.yaml"
+    lines = problem_lines(banks_dir, connect, "domain: connect", "domain: billing")
+    assert any("domain: 'billing' is not a domain of track test-architect" in l for l in lines), lines
+
+
+def test_weights_must_sum_to_100(banks_dir, track_file):
+    lines = problem_lines(banks_dir, track_file, "weight: 40", "weight: 30")
+    assert any("track.yaml" in l and "sum to 90, not 100" in l for l in lines), lines
+
+
+def test_domain_smaller_than_its_largest_quota(tmp_path):
+    root = write_bank(tmp_path / "b", per_domain=8, min_q=5, max_q=14)
+    code, lines = check(root)
+    # 14 x 60 % = 8.4 -> 8 fits; but 14 x 40 % = 5.6 -> 6 fits too; grow the exam.
+    assert code == 0
+    root = write_bank(tmp_path / "c", per_domain=8, min_q=5, max_q=15)
+    code, lines = check(root)
+    assert code == 1
+    assert any("domains.payments: has 8 questions but an exam can ask for 9; add at least 1" in l
+               for l in lines), lines
+
+
+def test_near_duplicate_stems(banks_dir, payments):
+    text = payments.read_text()
+    first_stem = text.split("stem: |\n      ")[1].split("\n")[0]
+    connect = banks_dir / "test-architect" / "connect.yaml"
+    second_stem = connect.read_text().split("stem: |\n      ")[1].split("\n")[0]
+    edit(connect, second_stem, first_stem.replace("Which option", "Which choice"))
+    code, lines = check(banks_dir)
+    assert code == 1
+    assert any(": stem: reads like " in l and "payments-001" in l and "connect-001" in l
+               for l in lines), lines
+
+
+def test_yaml_syntax_error_has_a_line(banks_dir, payments):
+    lines = problem_lines(banks_dir, payments, "      a: Alpha 1\n", "      a: Alpha: one\n")
+    assert any(l.startswith(str(payments)) or "payments.yaml:" in l for l in lines)
+    assert any(": -: yaml:" in l for l in lines), lines
+
+
+def test_app_refuses_to_start_on_invalid_banks(banks_dir, payments, capsys):
+    edit(payments, "    answer: b\n", "    answer: z\n")
+    with pytest.raises(InvalidBanks):
+        create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                    "BANKS_DIR": str(banks_dir), "CHECK_BANKS_ON_START": True})
+    assert "payments-001: answer" in capsys.readouterr().err
+
+
+def count_versions(app):
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(QuestionVersion))
+
+
+def test_sync_is_idempotent_and_versions_edits(app, banks_dir, payments):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["banks", "sync"])
+    assert "16 added, 0 changed, 0 retired, 0 unchanged" in first.output
+    again = runner.invoke(args=["banks", "sync"])
+    assert "0 added, 0 changed, 0 retired, 16 unchanged" in again.output
+    assert count_versions(app) == 16
+
+    edit(payments, "SECRET-EXPLANATION-payments-1 because", "SECRET-EXPLANATION-payments-1 edited because")
+    text = payments.read_text()
+    start = text.index("  - id: payments-008")
+    payments.write_text(text[:start])           # remove the last question
+    third = runner.invoke(args=["banks", "sync"])
+    assert "0 added, 1 changed, 1 retired, 14 unchanged" in third.output, third.output
+    assert count_versions(app) == 17
+    with app.app_context():
+        retired = db.session.scalar(select(Question).where(Question.bank_id == "payments-008"))
+        assert retired.retired_at is not None
+
+
+def test_sync_refuses_invalid_banks_and_changes_nothing(app, banks_dir, payments):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["banks", "sync"])
+    edit(payments, "    answer: b\n", "    answer: z\n")
+    result = runner.invoke(args=["banks", "sync"])
+    assert result.exit_code == 1
+    assert "Nothing was loaded" in result.output
+    assert count_versions(app) == 16
+
+
+def test_preview_json(banks_dir):
+    result = CliRunner().invoke(exam_preview, ["--track", "test-architect", "--seed", "4", "--json",
+                                               "--banks", str(banks_dir)])
+    data = json.loads(result.stdout)
+    assert data["track"] == "test-architect" and data["seed"] == 4 and data["length"] == 5
+    assert [q["position"] for q in data["questions"]] == [1, 2, 3, 4, 5]
+    assert data["domains"] == {"payments": 3, "connect": 2}
+    again = CliRunner().invoke(exam_preview, ["--track", "test-architect", "--seed", "4", "--json",
+                                              "--banks", str(banks_dir)])
+    assert again.output == result.output
+
+
+def test_preview_unknown_track(banks_dir):
+    result = CliRunner().invoke(exam_preview, ["--track", "nope", "--banks", str(banks_dir)])
+    assert result.exit_code == 2 and "no track 'nope'" in result.output
+
+
+def test_stats_json(banks_dir):
+    result = CliRunner().invoke(banks_stats, ["--json", str(banks_dir)])
+    data = json.loads(result.stdout)
+    assert data == {"tracks": {"test-architect": {
+        "questions": 16, "domains": {"payments": 8, "connect": 8},
+        "multiple_select": 4, "full_exams_without_repeat": 2}}}

@@ -1,0 +1,354 @@
+"""Taking an exam: start, pages, autosave, clock, deadline, summary, submit."""
+
+import json
+import re
+import threading
+from datetime import timedelta
+
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from quizapp.database import write_intent
+from quizapp.exams.attempts import finish_attempt, labels_for
+from quizapp.extensions import db
+from quizapp.models import Attempt, AttemptQuestion, QuestionVersion
+
+from .conftest import Auth, csrf_from, start_exam
+
+
+def token(client, attempt_id):
+    return csrf_from(client.get(f"/attempts/{attempt_id}/questions/1").get_data(as_text=True))
+
+
+def save(client, attempt_id, position, body, csrf=None, **kwargs):
+    headers = {"Accept": "application/json"}
+    if csrf is not False:
+        headers["X-CSRFToken"] = csrf or token(client, attempt_id)
+    return client.post(f"/attempts/{attempt_id}/questions/{position}/save",
+                       data=json.dumps(body) if not isinstance(body, (bytes, str)) else body,
+                       content_type="application/json", headers=headers, **kwargs)
+
+
+def items(app, attempt_id):
+    with app.app_context():
+        rows = db.session.execute(
+            select(AttemptQuestion, QuestionVersion)
+            .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.question_version_id)
+            .where(AttemptQuestion.attempt_id == attempt_id).order_by(AttemptQuestion.position)).all()
+        db.session.expunge_all()
+        return rows
+
+
+def right_labels(item, version):
+    labels = labels_for(item.choice_order)
+    return [labels[k] for k in version.answer]
+
+
+def wrong_labels(item, version):
+    labels = labels_for(item.choice_order)
+    return [labels[k] for k in item.choice_order if k not in version.answer][: item.choose]
+
+
+def attempt(app, attempt_id):
+    with app.app_context():
+        a = db.session.get(Attempt, attempt_id)
+        db.session.expunge(a)
+        return a
+
+
+def test_start_shows_question_one_and_starting_again_resumes(learner):
+    attempt_id = start_exam(learner)
+    html = learner.get(f"/attempts/{attempt_id}/questions/1").get_data(as_text=True)
+    assert "Question 1 of 5" in html and "Flag for review" in html and "Time left" in html
+    assert "1:30:00" in html
+    assert start_exam(learner) == attempt_id
+    track_page = learner.get("/tracks/test-architect").get_data(as_text=True)
+    assert "Resume exam" in track_page
+
+
+def test_choose_two_uses_checkboxes_and_refuses_a_third(synced, learner):
+    attempt_id = start_exam(learner)
+    rows = items(synced, attempt_id)
+    multi = next(((i, v) for i, v in rows if i.choose == 2), None)
+    single = next((i, v) for i, v in rows if i.choose == 1)
+    html = learner.get(f"/attempts/{attempt_id}/questions/{single[0].position}").get_data(as_text=True)
+    assert 'type="radio" name="choice"' in html and 'type="checkbox" name="choice"' not in html
+    if multi is None:
+        pytest.skip("this seed drew no choose-two question")
+    item = multi[0]
+    html = learner.get(f"/attempts/{attempt_id}/questions/{item.position}").get_data(as_text=True)
+    assert 'type="checkbox" name="choice"' in html and "Select 2 options." in html
+    response = save(learner, attempt_id, item.position, {"seq": 1, "selected": ["A", "B", "C"]})
+    assert response.status_code == 422 and "no more than 2" in response.json["error"]
+
+
+def test_autosave_keeps_answer_flag_and_strike_outs_and_resumes_elsewhere(synced, learner):
+    attempt_id = start_exam(learner)
+    response = save(learner, attempt_id, 2, {"seq": 1, "selected": ["C"], "flagged": True,
+                                             "struck": ["A", "D"], "seconds_spent": 42})
+    assert response.status_code == 200
+    assert response.json["saved"] is True and 5390 < response.json["remaining_seconds"] <= 5400
+    # Log in on another device: everything is there.
+    other = synced.test_client()
+    Auth(other).login()
+    html = other.get(f"/attempts/{attempt_id}/questions/2").get_data(as_text=True)
+    assert re.search(r'value="C"\s+id="choice-C" checked', html)
+    assert re.search(r'name="flagged" id="flagged" value="y" checked', html)
+    assert re.search(r'value="A" id="strike-A" class="strike-box" checked', html)
+    assert 'class="choice struck"' in html
+    assert re.search(r'class="nav-q answered flagged current"', html)
+
+
+def test_retried_and_older_saves_never_overwrite_a_newer_answer(synced, learner):
+    attempt_id = start_exam(learner)
+    assert save(learner, attempt_id, 1, {"seq": 5, "selected": ["B"]}).json["saved"]
+    late = save(learner, attempt_id, 1, {"seq": 4, "selected": ["A"]})
+    assert late.status_code == 200 and late.json["saved"] is False and late.json["seq"] == 5
+    again = save(learner, attempt_id, 1, {"seq": 5, "selected": ["B"]})
+    assert again.status_code == 200 and again.json["saved"] is False
+    item, _ = items(synced, attempt_id)[0]
+    assert item.selected == [item.choice_order[1]]
+
+
+def test_save_refuses_unknown_options_and_bad_bodies_without_changing_data(synced, learner):
+    attempt_id = start_exam(learner)
+    save(learner, attempt_id, 1, {"seq": 1, "selected": ["A"]})
+    for body, status in [
+        ({"seq": 2, "selected": ["Z"]}, 422),
+        ({"seq": 2, "selected": ["F"]}, 422),
+        ({"seq": "2", "selected": ["B"]}, 422),
+        ({"seq": 2, "selected": "B"}, 422),
+        ({"seq": 2, "selected": ["B"], "flagged": "yes"}, 422),
+        ({"seq": 2, "selected": ["B"], "extra": 1}, 422),
+        ({"seq": -1, "selected": ["B"]}, 422),
+        ({"seq": 2**70, "selected": ["B"]}, 422),
+        ("not json", 400),
+        ("[1, 2]", 400),
+    ]:
+        response = save(learner, attempt_id, 1, body)
+        assert response.status_code == status, body
+        assert response.json["error"]
+    assert save(learner, attempt_id, 99, {"seq": 2, "selected": ["B"]}).status_code == 404
+    item, _ = items(synced, attempt_id)[0]
+    assert item.selected == [item.choice_order[0]] and item.save_seq == 1
+
+
+def test_save_without_csrf_token_is_400(synced, learner):
+    attempt_id = start_exam(learner)
+    response = save(learner, attempt_id, 1, {"seq": 1, "selected": ["A"]}, csrf=False)
+    assert response.status_code == 400
+    assert items(synced, attempt_id)[0][0].selected == []
+
+
+def test_plain_form_post_saves_and_navigates_without_javascript(synced, learner):
+    attempt_id = start_exam(learner)
+    csrf = token(learner, attempt_id)
+    response = learner.post(f"/attempts/{attempt_id}/questions/1", data={
+        "csrf_token": csrf, "choice": ["B"], "flagged": "y", "struck": ["C"], "go": "next"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/questions/2")
+    response = learner.post(f"/attempts/{attempt_id}/questions/2", data={
+        "csrf_token": csrf, "go": "4"})
+    assert response.headers["Location"].endswith("/questions/4")
+    response = learner.post(f"/attempts/{attempt_id}/questions/4", data={
+        "csrf_token": csrf, "go": "summary"})
+    assert response.headers["Location"].endswith("/summary")
+    item = items(synced, attempt_id)[0][0]
+    assert item.selected == [item.choice_order[1]] and item.flagged and item.struck == [item.choice_order[2]]
+    bad = learner.post(f"/attempts/{attempt_id}/questions/1", data={"csrf_token": csrf, "choice": ["Q"]})
+    assert bad.status_code == 422
+    assert items(synced, attempt_id)[0][0].selected == [item.choice_order[1]]
+
+
+def test_summary_lists_unanswered_and_flagged_then_submit_scores_once(synced, learner):
+    attempt_id = start_exam(learner)
+    rows = items(synced, attempt_id)
+    for item, version in rows[:3]:
+        save(learner, attempt_id, item.position, {"seq": 1, "selected": right_labels(item, version),
+                                                  "flagged": item.position == 2})
+    html = learner.get(f"/attempts/{attempt_id}/summary").get_data(as_text=True)
+    assert "Unanswered (2)" in html and "Flagged for review (1)" in html
+    assert f'/attempts/{attempt_id}/questions/4"' in html and "Submit exam" in html
+    csrf = csrf_from(html)
+    first = learner.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": csrf})
+    second = learner.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": csrf})
+    assert first.status_code == second.status_code == 302
+    done = attempt(synced, attempt_id)
+    assert done.status == "submitted" and done.correct_count == 3 and done.passed is False
+    # After submission answers cannot change and the question pages send you to the result.
+    assert save(learner, attempt_id, 4, {"seq": 9, "selected": ["A"]}, csrf=csrf).status_code == 409
+    assert learner.get(f"/attempts/{attempt_id}/questions/1").status_code == 302
+
+
+def test_saves_accepted_in_grace_and_refused_after_with_409(synced, learner):
+    attempt_id = start_exam(learner)
+    csrf = token(learner, attempt_id)
+    deadline = attempt(synced, attempt_id).deadline
+    with time_machine.travel(deadline + timedelta(seconds=29), tick=False):
+        ok = save(learner, attempt_id, 1, {"seq": 1, "selected": ["A"]}, csrf=csrf)
+        assert ok.status_code == 200 and ok.json["remaining_seconds"] == 0
+    with time_machine.travel(deadline + timedelta(seconds=31), tick=False):
+        late = save(learner, attempt_id, 2, {"seq": 1, "selected": ["A"]}, csrf=csrf)
+        assert late.status_code == 409 and "after the deadline" in late.json["error"]
+    done = attempt(synced, attempt_id)
+    assert done.status == "timed_out" and done.finished_at == deadline
+    rows = items(synced, attempt_id)
+    assert rows[0][0].selected and not rows[1][0].selected
+
+
+def test_abandoned_attempt_is_closed_by_cron_at_its_deadline(synced, learner):
+    attempt_id = start_exam(learner)
+    item, version = items(synced, attempt_id)[0]
+    save(learner, attempt_id, 1, {"seq": 1, "selected": right_labels(item, version)})
+    deadline = attempt(synced, attempt_id).deadline
+    runner = synced.test_cli_runner()
+    with time_machine.travel(deadline + timedelta(seconds=10), tick=False):
+        assert "Closed 0 overdue" in runner.invoke(args=["attempts", "close-overdue"]).output
+    with time_machine.travel(deadline + timedelta(hours=5), tick=False):
+        assert "Closed 1 overdue" in runner.invoke(args=["attempts", "close-overdue"]).output
+    done = attempt(synced, attempt_id)
+    assert done.status == "timed_out" and done.finished_at == deadline and done.correct_count == 1
+
+
+def test_abandoned_attempt_is_closed_by_the_next_request(synced, learner):
+    attempt_id = start_exam(learner)
+    deadline = attempt(synced, attempt_id).deadline
+    with time_machine.travel(deadline + timedelta(days=1), tick=False):
+        response = learner.get(f"/attempts/{attempt_id}/questions/1")
+        assert response.status_code == 302 and "/result" in response.headers["Location"]
+        # A new exam on that track starts fresh.
+        assert start_exam(learner) != attempt_id
+    assert attempt(synced, attempt_id).status == "timed_out"
+
+
+def test_auto_submit_at_zero_is_timed_out_at_the_deadline(synced, learner):
+    attempt_id = start_exam(learner)
+    csrf = token(learner, attempt_id)
+    deadline = attempt(synced, attempt_id).deadline
+    with time_machine.travel(deadline + timedelta(seconds=2), tick=False):
+        learner.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": csrf})
+    done = attempt(synced, attempt_id)
+    assert done.status == "timed_out" and done.finished_at == deadline
+
+
+def test_clock_endpoint_gives_server_time(synced, learner):
+    attempt_id = start_exam(learner)
+    started = attempt(synced, attempt_id).started_at
+    with time_machine.travel(started + timedelta(minutes=80), tick=False):
+        assert learner.get(f"/attempts/{attempt_id}/clock").json == {
+            "status": "in_progress", "remaining_seconds": 600}
+
+
+ATTEMPT_ROUTES = [
+    ("GET", "/attempts/{id}"), ("GET", "/attempts/{id}/questions/1"),
+    ("POST", "/attempts/{id}/questions/1"), ("POST", "/attempts/{id}/questions/1/save"),
+    ("GET", "/attempts/{id}/clock"), ("GET", "/attempts/{id}/summary"),
+    ("POST", "/attempts/{id}/submit"), ("GET", "/attempts/{id}/result"),
+    ("GET", "/attempts/{id}/review"),
+]
+
+
+def test_every_attempt_route_is_404_to_another_user(synced, learner, other_learner):
+    attempt_id = start_exam(learner)
+    csrf = token(other_learner, start_exam(other_learner))
+    for method, pattern in ATTEMPT_ROUTES:
+        url = pattern.format(id=attempt_id)
+        response = other_learner.open(url, method=method, headers={"X-CSRFToken": csrf},
+                                      json={"seq": 1, "selected": ["A"]} if url.endswith("save") else None,
+                                      data=None if url.endswith("save") else {"csrf_token": csrf})
+        assert response.status_code == 404, (method, url)
+    assert attempt(synced, attempt_id).status == "in_progress"
+    assert items(synced, attempt_id)[0][0].selected == []
+
+
+def test_nothing_reveals_the_key_before_submission(synced, learner):
+    attempt_id = start_exam(learner)
+    rows = items(synced, attempt_id)
+    csrf = token(learner, attempt_id)
+    bodies = []
+    for item, version in rows:
+        bodies.append(learner.get(f"/attempts/{attempt_id}/questions/{item.position}").get_data(as_text=True))
+        bodies.append(save(learner, attempt_id, item.position,
+                           {"seq": 1, "selected": wrong_labels(item, version)}, csrf=csrf).get_data(as_text=True))
+    for url in (f"/attempts/{attempt_id}", f"/attempts/{attempt_id}/summary", f"/attempts/{attempt_id}/clock",
+                f"/attempts/{attempt_id}/result", f"/attempts/{attempt_id}/review", "/history", "/history.csv",
+                "/static/exam.js", "/tracks/test-architect"):
+        response = learner.get(url, follow_redirects=True)
+        bodies.append(response.get_data(as_text=True))
+        response.close()
+    everything = "\n".join(bodies)
+    assert "SECRET-EXPLANATION" not in everything
+    assert "because Bravo is right" not in everything
+    for word in ("is_correct", "correct answer", "Correct answer", "answer_key", '"answer"'):
+        assert word not in everything, word
+    # The result and review pages refuse until submission.
+    assert learner.get(f"/attempts/{attempt_id}/review").status_code == 404
+
+
+def test_concurrent_double_submit_scores_once(tmp_path, banks_dir):
+    """Two servers submit the same attempt at the same moment: one scores it."""
+    import os
+
+    from quizapp import create_app
+    from quizapp.banks import load_banks
+    from quizapp.banks.sync import sync_banks
+    from quizapp.exams.attempts import start_attempt
+    from quizapp.models import Track, User, now_utc
+
+    url = os.environ.get("QUIZAPP_TEST_DATABASE_URL") or f"sqlite:///{tmp_path}/race.sqlite3"
+    apps = [create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": url, "BANKS_DIR": str(banks_dir),
+                        "CHECK_BANKS_ON_START": False}) for _ in range(2)]
+    with apps[0].app_context():
+        db.drop_all()
+        db.create_all()
+        sync_banks(db.session, load_banks(banks_dir).tracks, now_utc())
+        user = User(email="race@example.com", password_hash="x")
+        db.session.add(user)
+        db.session.flush()
+        track = db.session.scalar(select(Track))
+        attempt_id = start_attempt(db.session, user.id, track, now_utc()).id
+        db.session.commit()
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def submit(app):
+        # As in a POST request: SQLite opens the transaction for writing.
+        write_intent.set(True)
+        with app.app_context():
+            barrier.wait()
+            a = db.session.get(Attempt, attempt_id)
+            outcomes.append(finish_attempt(db.session, a, now_utc()))
+            db.session.commit()
+
+    threads = [threading.Thread(target=submit, args=(a,)) for a in apps]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(outcomes) == [False, True]
+    with apps[0].app_context():
+        a = db.session.get(Attempt, attempt_id)
+        assert a.status == "submitted" and a.correct_count == 0
+        db.session.remove()
+        db.drop_all()
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
+
+
+def test_save_runs_a_fixed_number_of_queries(synced, learner, count_queries):
+    attempt_id = start_exam(learner)
+    csrf = token(learner, attempt_id)
+    with count_queries() as statements:
+        assert save(learner, attempt_id, 1, {"seq": 1, "selected": ["A"]}, csrf=csrf).status_code == 200
+    # The user, the question with its attempt, the conditional update.
+    assert len(statements) == 3, statements
+
+
+def test_question_page_runs_a_fixed_number_of_queries(synced, learner, count_queries):
+    attempt_id = start_exam(learner)
+    learner.get(f"/attempts/{attempt_id}/questions/1")
+    with count_queries() as statements:
+        learner.get(f"/attempts/{attempt_id}/questions/3")
+    # The user, the attempt, its questions, this question's version, the track title.
+    assert len(statements) == 5, statements
