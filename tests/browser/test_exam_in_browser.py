@@ -1,0 +1,175 @@
+"""The exam pages in a real browser: autosave, offline queue, keyboard, clock, results."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select, update
+
+from quizapp.extensions import db
+from quizapp.models import Attempt, AttemptQuestion, QuestionVersion, now_utc
+
+from ..conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def ready(page):
+    """Wait until the exam script has run (it is deferred)."""
+    page.wait_for_function("document.documentElement.classList.contains('js')")
+
+
+def register_and_start(page):
+    page.goto("/auth/register")
+    page.get_by_label("Email").fill("learner@example.com")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Repeat password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    page.goto("/tracks/test-architect")
+    page.get_by_role("button", name="Start exam").click()
+    expect(page.get_by_role("heading", name="Question 1 of 5")).to_be_visible()
+    ready(page)
+    return int(re.search(r"/attempts/(\d+)/", page.url).group(1))
+
+
+def stored(app, attempt_id):
+    with app.app_context():
+        rows = db.session.execute(
+            select(AttemptQuestion, QuestionVersion)
+            .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.question_version_id)
+            .where(AttemptQuestion.attempt_id == attempt_id).order_by(AttemptQuestion.position)).all()
+        db.session.expunge_all()
+        return rows
+
+
+def test_answers_save_at_once_survive_reload_and_keyboard_works(page, live_app):
+    attempt_id = register_and_start(page)
+    page.keyboard.press("2")                       # option B
+    expect(page.locator("#save-status")).to_have_text(re.compile(r"^Saved \d"))
+    page.keyboard.press("f")                       # flag
+    expect(page.locator("#flagged")).to_be_checked()
+    page.locator("label[for=strike-C]").click()    # strike out C
+    expect(page.locator("li.choice").nth(2)).to_have_class(re.compile("struck"))
+    expect(page.locator("#save-status")).to_have_text(re.compile(r"^Saved \d"))
+    item = stored(live_app, attempt_id)[0][0]
+    assert item.selected == [item.choice_order[1]] and item.flagged and item.struck == [item.choice_order[2]]
+
+    page.reload()
+    ready(page)
+    expect(page.locator("#choice-B")).to_be_checked()
+    expect(page.locator("#flagged")).to_be_checked()
+    expect(page.locator("#strike-C")).to_be_checked()
+    nav = page.locator("#nav-1")
+    expect(nav).to_have_class(re.compile("answered")) and expect(nav).to_have_class(re.compile("flagged"))
+
+    page.keyboard.press("n")
+    expect(page.get_by_role("heading", name="Question 2 of 5")).to_be_visible()
+    ready(page)
+    page.keyboard.press("p")
+    expect(page.get_by_role("heading", name="Question 1 of 5")).to_be_visible()
+    # Everything is reachable with Tab, and focus is visible.
+    page.keyboard.press("Tab")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"
+
+
+def test_choose_two_refuses_a_third_option(page, live_app):
+    attempt_id = register_and_start(page)
+    multi = next((i for i, _ in stored(live_app, attempt_id) if i.choose == 2), None)
+    if multi is None:
+        with live_app.app_context():
+            # Make question 1 a choose-two by pointing it at a choose-two version.
+            version = db.session.scalar(select(QuestionVersion).where(QuestionVersion.answer.is_not(None))
+                                        .where(QuestionVersion.stem.contains("(Choose two.)")))
+            db.session.execute(update(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt_id,
+                               AttemptQuestion.position == 1).values(
+                question_version_id=version.id, choose=2, choice_order=[c["key"] for c in version.choices]))
+            db.session.commit()
+        position = 1
+    else:
+        position = multi.position
+    page.goto(f"/attempts/{attempt_id}/questions/{position}")
+    ready(page)
+    for letter in "ABC":
+        page.locator(f"#choice-{letter}").check() if letter != "C" else page.locator("#choice-C").click()
+    expect(page.locator("#choice-C")).not_to_be_checked()
+    expect(page.locator("#save-status")).to_contain_text("no more than 2")
+
+
+def test_offline_answers_are_queued_and_sent_when_the_connection_returns(page, live_app):
+    attempt_id = register_and_start(page)
+    page.context.set_offline(True)
+    page.locator("label[for=choice-D]").click()
+    expect(page.locator("#save-status")).to_contain_text(re.compile("Connection lost|Not saved - retrying"))
+    assert stored(live_app, attempt_id)[0][0].selected == []
+    page.context.set_offline(False)
+    expect(page.locator("#save-status")).to_have_text(re.compile(r"^Saved \d"), timeout=20_000)
+    item = stored(live_app, attempt_id)[0][0]
+    assert item.selected == [item.choice_order[3]]
+
+
+def test_clock_follows_the_server_warns_and_submits_itself_at_zero(page, live_app):
+    attempt_id = register_and_start(page)
+    page.locator("label[for=choice-A]").click()
+    expect(page.locator("#save-status")).to_have_text(re.compile(r"^Saved \d"))
+    with live_app.app_context():
+        # The server's deadline moves (as if 89 minutes had passed): the page follows it.
+        db.session.execute(update(Attempt).where(Attempt.id == attempt_id)
+                           .values(deadline=now_utc() + timedelta(seconds=62)))
+        db.session.commit()
+    page.reload()
+    ready(page)
+    expect(page.locator("#timer-value")).to_have_text(re.compile(r"^0:01:0[0-2]$"))
+    expect(page.locator("#timer-alert")).to_have_text("1 minute left.", timeout=8_000)
+    with live_app.app_context():
+        db.session.execute(update(Attempt).where(Attempt.id == attempt_id)
+                           .values(deadline=now_utc() + timedelta(seconds=3)))
+        db.session.commit()
+    page.evaluate("window.dispatchEvent(new Event('focus'))")   # re-sync with the server
+    page.wait_for_url(re.compile(r"/result$"), timeout=15_000)
+    expect(page.get_by_text("time ran out")).to_be_visible()
+    with live_app.app_context():
+        attempt = db.session.get(Attempt, attempt_id)
+        assert attempt.status == "timed_out" and attempt.correct_count is not None
+
+
+def test_finish_then_result_review_filters_and_history(page, live_app):
+    attempt_id = register_and_start(page)
+    rows = stored(live_app, attempt_id)
+    labels = "ABCDE"
+    for index, (item, version) in enumerate(rows):
+        page.goto(f"/attempts/{attempt_id}/questions/{item.position}")
+        ready(page)
+        if index == 4:
+            continue                                    # leave the last one unanswered
+        keys = version.answer if index < 3 else [k for k in item.choice_order if k not in version.answer][: item.choose]
+        for key in keys:
+            page.locator(f"label[for=choice-{labels[item.choice_order.index(key)]}]").click()
+        if index == 1:
+            page.keyboard.press("f")
+        expect(page.locator("#save-status")).to_have_text(re.compile(r"^Saved \d"))
+    page.get_by_role("button", name="Review and submit").click()
+    expect(page.get_by_role("heading", name="Unanswered (1)")).to_be_visible()
+    expect(page.get_by_role("heading", name="Flagged for review (1)")).to_be_visible()
+    page.get_by_role("button", name="Submit exam").click()
+    expect(page.get_by_role("heading", name=re.compile(r"Not passed: 60 %"))).to_be_visible()
+    expect(page.get_by_text("3 of 5 correct")).to_be_visible()
+    expect(page.get_by_text("4 answered, 1 unanswered, 1 flagged.")).to_be_visible()
+
+    page.get_by_role("link", name="Review every answer").click()
+    expect(page.locator("article.review-item")).to_have_count(5)
+    expect(page.locator("article.review-item .explanation").first).to_contain_text("SECRET-EXPLANATION")
+    for name, count in (("Wrong", 1), ("Flagged", 1), ("Unanswered", 1), ("All", 5)):
+        page.get_by_role("navigation", name="Review filters").get_by_role("link", name=name).click()
+        expect(page.locator("article.review-item")).to_have_count(count)
+    page.get_by_label("Domain").select_option("connect")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.locator("article.review-item")).to_have_count(2)
+
+    page.goto("/history")
+    expect(page.locator("svg.trend-chart circle")).to_have_count(1)
+    expect(page.locator("table.attempts tbody tr")).to_have_count(1)
+    expect(page.locator("table.attempts")).to_contain_text("Submitted")

@@ -1,0 +1,175 @@
+"""Result, review, history, CSV and their query counts."""
+
+import csv
+import io
+import json
+import re
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from quizapp.exams.attempts import finish_attempt, labels_for, start_attempt
+from quizapp.extensions import db
+from quizapp.models import Attempt, AttemptQuestion, QuestionVersion, Track, now_utc
+
+from .conftest import NOW, csrf_from, start_exam, user_id
+
+
+def take_exam(client, app, attempt_id, right: int):
+    """Answer `right` questions correctly and the rest wrongly, then submit."""
+    with app.app_context():
+        rows = db.session.execute(
+            select(AttemptQuestion, QuestionVersion)
+            .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.question_version_id)
+            .where(AttemptQuestion.attempt_id == attempt_id).order_by(AttemptQuestion.position)).all()
+        db.session.expunge_all()
+    token = csrf_from(client.get(f"/attempts/{attempt_id}/questions/1").get_data(as_text=True))
+    for index, (item, version) in enumerate(rows):
+        labels = labels_for(item.choice_order)
+        wrong = [k for k in item.choice_order if k not in version.answer][: item.choose]
+        first = version.answer if index < right else wrong
+        client.post(f"/attempts/{attempt_id}/questions/{item.position}/save",
+                    data=json.dumps({"seq": 1, "selected": [labels[k] for k in wrong], "seconds_spent": 10 * index}),
+                    content_type="application/json", headers={"X-CSRFToken": token})
+        client.post(f"/attempts/{attempt_id}/questions/{item.position}/save",
+                    data=json.dumps({"seq": 2, "selected": [labels[k] for k in first],
+                                     "flagged": index == 0, "seconds_spent": 10 * index + 5}),
+                    content_type="application/json", headers={"X-CSRFToken": token})
+    client.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": token})
+    return rows
+
+
+def test_result_shows_score_pass_domains_and_insight(synced, learner):
+    attempt_id = start_exam(learner)
+    take_exam(learner, synced, attempt_id, right=4)
+    html = learner.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert "Passed: 80 %" in html and "4 of 5 correct" in html and "Pass mark 70 %" in html
+    assert "5 answered, 0 unanswered, 1 flagged." in html
+    # Every answer started wrong; four ended right.
+    assert "4 from wrong to right, 0 from right to wrong" in html
+    assert "Flagged questions: 1 of 1 right" in html
+    assert "Slowest questions" in html and "Question 5</a> (0 min 45 s, wrong)" in html
+    domains = re.findall(r'domain=(\w+)">', html)
+    assert set(domains) == {"payments", "connect"}
+
+
+def test_weakest_domain_is_listed_first(synced, learner):
+    attempt_id = start_exam(learner)
+    rows = take_exam(learner, synced, attempt_id, right=0)
+    html = learner.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
+    table = html.split('class="domain-table"')[1]
+    assert table.index("Payments") < table.index("Connect")  # both 0 %: track order breaks the tie
+    assert len(rows) == 5
+
+
+def test_review_shows_key_explanation_links_and_filters(synced, learner):
+    attempt_id = start_exam(learner)
+    take_exam(learner, synced, attempt_id, right=3)
+    html = learner.get(f"/attempts/{attempt_id}/review").get_data(as_text=True)
+    assert html.count('class="review-item') == 5
+    assert html.count("Correct answer") >= 5 and "SECRET-EXPLANATION" in html
+    assert 'href="https://docs.stripe.com/payments"' in html
+    assert learner.get(f"/attempts/{attempt_id}/review?show=wrong").get_data(as_text=True).count('class="review-item') == 2
+    assert learner.get(f"/attempts/{attempt_id}/review?show=flagged").get_data(as_text=True).count('class="review-item') == 1
+    assert learner.get(f"/attempts/{attempt_id}/review?show=unanswered").get_data(as_text=True).count('class="review-item') == 0
+    by_domain = learner.get(f"/attempts/{attempt_id}/review?domain=connect").get_data(as_text=True)
+    assert by_domain.count('class="review-item') == 2
+    assert learner.get(f"/attempts/{attempt_id}/review?show=bogus").status_code == 400
+    assert learner.get(f"/attempts/{attempt_id}/review?domain=bogus").status_code == 400
+
+
+def test_review_keeps_the_version_the_exam_showed_after_a_bank_edit(synced, learner, banks_dir):
+    attempt_id = start_exam(learner)
+    take_exam(learner, synced, attempt_id, right=5)
+    for name in ("payments.yaml", "connect.yaml"):
+        path = banks_dir / "test-architect" / name
+        path.write_text(path.read_text().replace("because Bravo is right.", "EDITED LATER."))
+    result = synced.test_cli_runner().invoke(args=["banks", "sync"])
+    assert "16 changed" in result.output
+    html = learner.get(f"/attempts/{attempt_id}/review").get_data(as_text=True)
+    assert "because Bravo is right." in html and "EDITED LATER." not in html
+
+
+def make_attempts(app, count, email="learner@example.com"):
+    """`count` finished attempts, one day apart, for the query-count and pagination tests."""
+    with app.app_context():
+        uid = user_id(app, email)
+        track = db.session.scalar(select(Track))
+        for n in range(count):
+            start = NOW - timedelta(days=count - n)
+            attempt = start_attempt(db.session, uid, track, start, seed=n)
+            finish_attempt(db.session, attempt, start + timedelta(minutes=30 + n % 10))
+        db.session.commit()
+
+
+def test_history_lists_newest_first_paginated_with_a_trend_point_per_attempt(synced, learner):
+    make_attempts(synced, 3)
+    html = learner.get("/history").get_data(as_text=True)
+    assert html.count("<circle") == 3
+    assert "pass 70 %" in html and "Scores as text" in html
+    started = re.findall(r"<td>(\d{4}-\d\d-\d\d \d\d:\d\d) UTC</td>", html)
+    assert started == sorted(started, reverse=True) and len(started) == 3
+    make_attempts(synced, 40)
+    first = learner.get("/history").get_data(as_text=True)
+    assert first.count("UTC</td>") == 20 and "Page 1 of 3" in first and 'rel="next"' in first
+    last = learner.get("/history?page=3").get_data(as_text=True)
+    assert last.count("UTC</td>") == 3 and 'rel="prev"' in last
+    assert learner.get("/history?page=99").status_code == 200
+    assert learner.get("/history?page=abc").status_code == 200
+
+
+def test_history_csv(synced, learner):
+    attempt_id = start_exam(learner)
+    take_exam(learner, synced, attempt_id, right=4)
+    start_exam(learner)  # one in progress
+    response = learner.get("/history.csv")
+    assert response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert [r["status"] for r in rows] == ["in_progress", "submitted"]
+    done = rows[1]
+    assert done["track"] == "test-architect" and done["questions"] == "5" and done["correct"] == "4"
+    assert done["score_percent"] == "80.0" and done["passed"] == "yes" and done["pass_percent"] == "70"
+    assert rows[0]["score_percent"] == "" and rows[0]["passed"] == ""
+
+
+def test_other_users_see_nothing(synced, learner, other_learner):
+    attempt_id = start_exam(learner)
+    take_exam(learner, synced, attempt_id, right=4)
+    for url in (f"/attempts/{attempt_id}/result", f"/attempts/{attempt_id}/review"):
+        assert other_learner.get(url).status_code == 404
+    assert "test-architect" not in other_learner.get("/history.csv").get_data(as_text=True)
+    assert "<circle" not in other_learner.get("/history").get_data(as_text=True)
+
+
+def test_result_review_and_history_run_a_fixed_number_of_queries(synced, learner, count_queries, banks_dir):
+    make_attempts(synced, 1)
+    with synced.app_context():
+        small = db.session.scalar(select(Attempt.id))
+    with count_queries() as result_small:
+        learner.get(f"/attempts/{small}/result")
+    with count_queries() as review_small:
+        learner.get(f"/attempts/{small}/review")
+    with count_queries() as history_small:
+        learner.get("/history")
+    make_attempts(synced, 199)
+    with synced.app_context():
+        # A 50-question attempt: give the last attempt 45 more questions.
+        big = db.session.scalar(select(Attempt.id).order_by(Attempt.id.desc()))
+        template = db.session.scalar(select(AttemptQuestion).where(AttemptQuestion.attempt_id == big))
+        for position in range(6, 51):
+            db.session.add(AttemptQuestion(attempt_id=big, position=position,
+                                           question_version_id=template.question_version_id,
+                                           choice_order=template.choice_order, choose=template.choose,
+                                           selected=[], flagged=False, struck=[], save_seq=0,
+                                           seconds_spent=0, changes=[], is_correct=False))
+        db.session.execute(update(Attempt).where(Attempt.id == big).values(length=50))
+        db.session.commit()
+    with count_queries() as result_big:
+        learner.get(f"/attempts/{big}/result")
+    with count_queries() as review_big:
+        assert learner.get(f"/attempts/{big}/review").get_data(as_text=True).count('class="review-item') == 50
+    with count_queries() as history_big:
+        assert "Page 1 of 10" in learner.get("/history").get_data(as_text=True)
+    assert len(result_small) == len(result_big) == 4
+    assert len(review_small) == len(review_big) == 4
+    assert len(history_small) == len(history_big) == 6
