@@ -1,0 +1,53 @@
+"""Start real gunicorn servers on 127.0.0.1 for multi-server tests and benchmarks."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_up(port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/auth/login", timeout=2).read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"server on port {port} did not start")
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], workers: int = 2, app: str = "wsgi:app", port: int | None = None,
+             extra: tuple[str, ...] = ()):
+    """Run gunicorn until the block ends; the process group is killed afterwards."""
+    port = port or free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+         "--graceful-timeout", "2", "--log-level", "warning", *extra, app],
+        cwd=ROOT, env={**os.environ, **env}, start_new_session=True)
+    try:
+        wait_until_up(port)
+        process.port = port
+        yield process
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait(10)
