@@ -1,0 +1,297 @@
+"""`make bench`: throughput ratios, steady learners, bursts and durability, on SQLite and PostgreSQL.
+
+Everything runs on 127.0.0.1 and every phase is bounded in time. Figures are
+measured side by side in one run; they vary by machine, the ratios much less.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import random
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from sqlalchemy import create_engine, insert, select, text
+from werkzeug.security import generate_password_hash
+
+from quizapp import create_app
+from quizapp.banks import load_banks
+from quizapp.banks.sync import sync_banks
+from quizapp.extensions import db
+from quizapp.models import Attempt, AttemptQuestion, User, now_utc
+
+from ..servers import ROOT, free_port, gunicorn, wait_until_up
+from .learners import PASSWORD, Learner, timed
+
+USERS = 2600
+WRK_SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "10"))
+STEADY_SECONDS = int(os.environ.get("BENCH_STEADY_SECONDS", "20"))
+STEADY_STEPS = [int(n) for n in os.environ.get("BENCH_STEADY_STEPS", "500,1000,1500").split(",")]
+PG_ADMIN = os.environ.get("BENCH_PG_ADMIN", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+HERE = Path(__file__).parent
+
+
+def prepare(url: str) -> None:
+    """Schema by migration, shipped banks, and bench users with a cheap hash."""
+    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url, "CHECK_BANKS_ON_START": False})
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        sync_banks(db.session, load_banks(app.config["BANKS_DIR"]).tracks, now_utc())
+        # Cheap hashes: the benchmark measures exams, not scrypt at log-in.
+        hashed = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+        db.session.execute(insert(User), [{"email": f"bench{i}@example.com", "password_hash": hashed,
+                                            "created_at": now_utc()} for i in range(USERS)])
+        db.session.commit()
+        db.engine.dispose()
+
+
+def wrk(url: str, script: Path | None = None, connections: int = 16) -> dict:
+    """Run wrk; return requests/s and p50/p95/p99 in ms."""
+    args = ["wrk", "-t2", f"-c{connections}", f"-d{WRK_SECONDS}s", "--latency"]
+    if script:
+        args += ["-s", str(script)]
+    out = subprocess.run(args + [url], capture_output=True, text=True, timeout=WRK_SECONDS + 30).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    pct = dict(re.findall(r"P(\d+) ([\d.]+)", out))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": rps, "p50": float(pct.get("50", 0)), "p95": float(pct.get("95", 0)),
+            "p99": float(pct.get("99", 0)), "errors": int(errors.group(1)) if errors else 0}
+
+
+LUA_PERCENTILES = """
+done = function(summary, latency, requests)
+  for _, p in pairs({50, 95, 99}) do
+    io.write(string.format("P%d %.2f\\n", p, latency:percentile(p) / 1000))
+  end
+end
+"""
+
+
+def lua_post(path_expr: str, body_expr: str, headers: dict[str, str]) -> str:
+    header_lines = "".join(f'wrk.headers["{k}"] = "{v}"\n' for k, v in headers.items())
+    return f"""
+wrk.method = "POST"
+{header_lines}
+local counter = 0
+local threads_started = 0
+-- Each wrk thread works on its own questions, so its seqs never race another's.
+setup = function(thread) thread:set("tid", threads_started); threads_started = threads_started + 1 end
+request = function()
+  counter = counter + 1
+  local seq = string.format("%d", counter)
+  return wrk.format("POST", {path_expr}, nil, {body_expr})
+end
+{LUA_PERCENTILES}
+"""
+
+
+def measure_ratios(label: str, url: str, workdir: Path) -> dict:
+    env = {"QUIZAPP_DATABASE_URL": url, "QUIZAPP_SECRET_KEY": "bench"}
+    results = {}
+    plain = workdir / "plain.lua"
+    plain.write_text(LUA_PERCENTILES)
+    with gunicorn(env, workers=2, app="tests.benchmarks.baseline:app") as base:
+        results["hello"] = wrk(f"http://127.0.0.1:{base.port}/hello", plain)
+        minimal = workdir / "minimal.lua"
+        minimal.write_text(lua_post('"/minimal-save"', '\'{"k": \' .. string.format("%d", tid * 20 + counter % 20) .. \', "seq": \' .. seq .. \', "selected": ["A"]}\'',
+                                    {"Content-Type": "application/json"}))
+        results["minimal"] = wrk(f"http://127.0.0.1:{base.port}/minimal-save", minimal)
+    with gunicorn(env, workers=2) as server:
+        learner = Learner(f"http://127.0.0.1:{server.port}", "bench0@example.com")
+        learner.login()
+        learner.start()
+        cookie = "; ".join(f"{c.name}={c.value}" for c in learner.jar)
+        save = workdir / "save.lua"
+        # Each wrk thread gets its own questions so seqs from threads do not collide.
+        save.write_text(lua_post(
+            f'"/attempts/{learner.attempt_id}/questions/" .. string.format("%d", 1 + tid * 20 + (counter % 20)) .. "/save"',
+            '\'{"seq": \' .. seq .. \', "selected": ["\' .. string.sub("ABCD", counter % 4 + 1, counter % 4 + 1) .. \'"]}\'',
+            {"Content-Type": "application/json", "X-CSRFToken": learner.token, "Cookie": cookie,
+             "Accept": "application/json"}))
+        results["save"] = wrk(f"http://127.0.0.1:{server.port}/", save)
+    for name, r in results.items():
+        print(f"{name} {label}: {r['rps']:.0f} req/s  p50 {r['p50']:.1f} ms  p95 {r['p95']:.1f} ms  "
+              f"p99 {r['p99']:.1f} ms  non-2xx {r['errors']}", flush=True)
+    print(f"ratio save/hello {label} {results['save']['rps'] / results['hello']['rps']:.2f}")
+    print(f"ratio save/minimal {label} {results['save']['rps'] / results['minimal']['rps']:.2f}", flush=True)
+    return results
+
+
+def steady(label: str, url: str, workdir: Path) -> int:
+    """Largest number of learners held with p99 < 150 ms and no failure."""
+    held = 0
+    offset = 100
+    env = {"QUIZAPP_DATABASE_URL": url, "QUIZAPP_SECRET_KEY": "bench"}
+    with gunicorn(env, workers=2) as server:
+        for learners in STEADY_STEPS:
+            if offset + learners > USERS - 400:
+                break
+            prefix = workdir / f"steady-{learners}"
+            rate = 50
+            subprocess.run(
+                [sys.executable, "-m", "locust", "-f", str(HERE / "locustfile.py"), "--headless",
+                 "-u", str(learners), "-r", str(rate), "--run-time", f"{learners // rate + STEADY_SECONDS}s",
+                 "--host", f"http://127.0.0.1:{server.port}", "--csv", str(prefix), "--only-summary",
+                 "--reset-stats", "--stop-timeout", "5", "--loglevel", "ERROR"],
+                env={**os.environ, "BENCH_USER_OFFSET": str(offset)}, capture_output=True, timeout=600)
+            offset += learners
+            row = next((r for r in csv.DictReader(open(f"{prefix}_stats.csv")) if r["Name"] == "save"), None)
+            if row is None:
+                print(f"steady {label} {learners} learners: no saves recorded")
+                break
+            p99, failures, count = float(row["99%"]), int(row["Failure Count"]), int(row["Request Count"])
+            print(f"steady {label} {learners} learners: {count} saves, p99 {p99:.0f} ms, failures {failures}",
+                  flush=True)
+            if p99 >= 150 or failures:
+                break
+            held = learners
+    print(f"steady learners {label} {held}", flush=True)
+    return held
+
+
+def percentile(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))] if values else 0.0
+
+
+def bursts(label: str, url: str) -> None:
+    env = {"QUIZAPP_DATABASE_URL": url, "QUIZAPP_SECRET_KEY": "bench"}
+    with gunicorn(env, workers=2) as server:
+        base = f"http://127.0.0.1:{server.port}"
+        learners = [Learner(base, f"bench{USERS - 300 + i}@example.com") for i in range(300)]
+        for learner in learners:
+            learner.login()
+        for phase, action in (("start", Learner.start), ("submit", Learner.submit)):
+            barrier = threading.Barrier(len(learners))
+            timings = []
+
+            def run(learner):
+                barrier.wait()
+                timings.append(timed(action, learner))
+
+            threads = [threading.Thread(target=run, args=(l,)) for l in learners]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(180)
+            errors = sum(1 for _, ok, _ in timings if not ok)
+            ms = [t for t, _, _ in timings]
+            print(f"burst {phase} {label}: 300 learners in the same second, p50 {percentile(ms, 50):.0f} ms, "
+                  f"p99 {percentile(ms, 99):.0f} ms, errors {errors}", flush=True)
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        ids = [l.attempt_id for l in learners if l.attempt_id]
+        scored = conn.execute(select(Attempt.id).where(Attempt.id.in_(ids), Attempt.correct_count.is_not(None))).all()
+    engine.dispose()
+    print(f"burst scored {label} {len(scored)}/{len(learners)}", flush=True)
+
+
+def durability(label: str, url: str) -> None:
+    """Kill -9 workers 10 times and the master once while learners save; count lost acks."""
+    env = {"QUIZAPP_DATABASE_URL": url, "QUIZAPP_SECRET_KEY": "bench"}
+    port = free_port()
+    acked: dict[tuple[int, int], tuple[int, list[str]]] = {}
+    lock = threading.Lock()
+    stop = threading.Event()
+    attempts = []
+
+    def learner_loop(learner):
+        seq = 0
+        while not stop.is_set():
+            seq += 1
+            position = random.randint(1, 45)
+            choice = [random.choice("ABCD")]
+            try:
+                status, body = learner.save(position, seq, choice)
+            except Exception:  # noqa: BLE001 - the server was killed mid-request: not acknowledged
+                time.sleep(0.05)
+                continue
+            if status == 200 and body.get("saved"):
+                with lock:
+                    key = (learner.attempt_id, position)
+                    if key not in acked or acked[key][0] < seq:
+                        acked[key] = (seq, choice)
+
+    server_cm = gunicorn(env, workers=2, port=port)
+    server = server_cm.__enter__()
+    learners = [Learner(f"http://127.0.0.1:{port}", f"bench{50 + i}@example.com") for i in range(8)]
+    for learner in learners:
+        learner.login()
+        learner.start()
+        attempts.append(learner.attempt_id)
+    threads = [threading.Thread(target=learner_loop, args=(l,), daemon=True) for l in learners]
+    for t in threads:
+        t.start()
+    kills = 0
+    for _ in range(10):
+        time.sleep(0.7)
+        children = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
+        if children:
+            os.kill(int(random.choice(children)), signal.SIGKILL)
+            kills += 1
+    time.sleep(0.7)
+    os.killpg(server.pid, signal.SIGKILL)   # the master and its workers at once
+    server.wait(10)
+    with gunicorn(env, workers=2, port=port):
+        time.sleep(2)
+        stop.set()
+        for t in threads:
+            t.join(15)
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(select(AttemptQuestion.attempt_id, AttemptQuestion.position, AttemptQuestion.save_seq,
+                                   AttemptQuestion.choice_order, AttemptQuestion.selected)
+                            .where(AttemptQuestion.attempt_id.in_(attempts))).all()
+    engine.dispose()
+    stored = {(a, p): (seq, order, sel) for a, p, seq, order, sel in rows}
+    lost = 0
+    for key, (seq, choice) in acked.items():
+        saved_seq, order, selected = stored[key]
+        if saved_seq < seq or (saved_seq == seq and selected != [order["ABCDEF".index(choice[0])]]):
+            lost += 1
+    print(f"durability {label}: {kills} worker kills and 1 master kill, {len(acked)} acknowledged answers checked")
+    print(f"lost acknowledged saves {label} {lost} ({len(acked)} acknowledged)", flush=True)
+
+
+def main() -> None:
+    if not shutil.which("wrk"):
+        sys.exit("make bench needs wrk: apt-get install wrk")
+    print(f"machine: {os.cpu_count()} cores, {sys.platform}, Python {sys.version.split()[0]}", flush=True)
+    databases = []
+    workdir = Path(tempfile.mkdtemp(prefix="quizapp-bench-"))
+    databases.append(("sqlite", f"sqlite:///{workdir}/bench.sqlite3"))
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    pg_name = f"quizapp_bench_{os.getpid()}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f"CREATE DATABASE {pg_name}"))
+        databases.append(("postgresql", PG_ADMIN.rsplit("/", 1)[0] + f"/{pg_name}"))
+    except Exception as error:  # noqa: BLE001
+        print(f"PostgreSQL not reachable ({error}); measuring SQLite only")
+    try:
+        for label, url in databases:
+            print(f"=== {label} ===", flush=True)
+            prepare(url)
+            measure_ratios(label, url, workdir)
+            bursts(label, url)
+            durability(label, url)
+            steady(label, url, workdir)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)"))
+        admin.dispose()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
