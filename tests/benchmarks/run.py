@@ -35,7 +35,7 @@ from .learners import PASSWORD, Learner, timed
 USERS = 2600
 WRK_SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "10"))
 STEADY_SECONDS = int(os.environ.get("BENCH_STEADY_SECONDS", "20"))
-STEADY_STEPS = [int(n) for n in os.environ.get("BENCH_STEADY_STEPS", "500,1000,1500").split(",")]
+STEADY_STEPS = [int(n) for n in os.environ.get("BENCH_STEADY_STEPS", "100,250,500,1000,1500").split(",")]
 PG_ADMIN = os.environ.get("BENCH_PG_ADMIN", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 HERE = Path(__file__).parent
 
