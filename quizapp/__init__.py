@@ -58,7 +58,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         from .banks import InvalidBanks, require_valid_banks
 
         try:
-            require_valid_banks(app.config["BANKS_DIR"])
+            # Kept for `banks sync`, which would otherwise parse every file again
+            # (YAML parsing is most of the start-up time).
+            app.extensions["quizapp.banks"] = require_valid_banks(app.config["BANKS_DIR"])
         except InvalidBanks as error:
             # Say why in the same form as `banks check`, then refuse to start.
             for problem in error.problems:

@@ -58,7 +58,9 @@ def banks_sync(directory: str | None) -> None:
     from .extensions import db
     from .models import now_utc
 
-    result = load_banks(directory or current_app.config["BANKS_DIR"])
+    result = None if directory else current_app.extensions.get("quizapp.banks")
+    if result is None:
+        result = load_banks(directory or current_app.config["BANKS_DIR"])
     if result.problems:
         _print_problems(result.problems)
         click.echo("Nothing was loaded: fix the problems above first.", err=True)

@@ -22,6 +22,8 @@ from quizapp.banks.sync import sync_banks
 from quizapp.extensions import db
 from quizapp.models import User
 
+from .servers import csrf_token_in
+
 TEST_DATABASE_URL = os.environ.get("QUIZAPP_TEST_DATABASE_URL", "sqlite://")
 PASSWORD = "correct horse battery"
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
@@ -87,6 +89,33 @@ def write_bank(root: Path, *, per_domain: int = 8, slug: str = "test-architect",
     return root
 
 
+def fresh_app(url: str, banks_dir: Path, *, sync: bool = False, secret: str = "test-secret"):
+    """An app on an empty schema at `url`, with the banks loaded when `sync`."""
+    app = create_app({"TESTING": True, "SECRET_KEY": secret, "SQLALCHEMY_DATABASE_URI": url,
+                      "BANKS_DIR": str(banks_dir), "CHECK_BANKS_ON_START": False})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    if sync:
+        load_into(app, banks_dir)
+    return app
+
+
+def load_into(app, banks_dir: Path) -> None:
+    """Sync a banks folder into the app's database."""
+    with app.app_context():
+        sync_banks(db.session, load_banks(banks_dir).tracks, NOW)
+        db.session.commit()
+
+
+def drop_app(app) -> None:
+    """Drop the schema and close every connection of an app from fresh_app."""
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
 @pytest.fixture
 def banks_dir(tmp_path: Path) -> Path:
     """A valid tiny banks folder."""
@@ -96,38 +125,22 @@ def banks_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def app(banks_dir: Path, tmp_path: Path):
     """A fresh app and empty schema per test."""
-    app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL,
-        "BANKS_DIR": str(banks_dir),
-        "CHECK_BANKS_ON_START": False,
-    })
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
+    app = fresh_app(TEST_DATABASE_URL, banks_dir)
     yield app
-    with app.app_context():
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+    drop_app(app)
 
 
 @pytest.fixture
 def synced(app, banks_dir):
     """The tiny bank loaded into the database."""
-    with app.app_context():
-        sync_banks(db.session, load_banks(banks_dir).tracks, NOW)
-        db.session.commit()
+    load_into(app, banks_dir)
     return app
 
 
 def csrf_from(html: str) -> str:
     """The CSRF token a page embeds."""
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "page has no CSRF token"
-    return match.group(1)
+    assert 'name="csrf_token"' in html, "page has no CSRF token"
+    return csrf_token_in(html)
 
 
 class Auth:
@@ -234,19 +247,10 @@ def pytest_runtest_makereport(item, call):
 def synced_session(tmp_path_factory):
     """A module-wide app with a learner in an exam, for property-based tests."""
     root = write_bank(tmp_path_factory.mktemp("banks"))
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL,
-                      "BANKS_DIR": str(root), "CHECK_BANKS_ON_START": False})
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        sync_banks(db.session, load_banks(root).tracks, NOW)
-        db.session.commit()
+    app = fresh_app(TEST_DATABASE_URL, root, sync=True)
     client = app.test_client()
     Auth(client).register()
     attempt_id = start_exam(client)
     token = csrf_from(client.get(f"/attempts/{attempt_id}/questions/1").get_data(as_text=True))
     yield app, client, attempt_id, token
-    with app.app_context():
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+    drop_app(app)

@@ -2,18 +2,54 @@
 
 from __future__ import annotations
 
+import http.cookiejar
+import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class HttpClient:
+    """A cookie-keeping HTTP client: a browser without JavaScript, for real servers."""
+
+    def __init__(self, base: str = ""):
+        self.base = base
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+
+    def open(self, path: str, data: bytes | None = None, headers: dict | None = None,
+             timeout: float = 60) -> tuple[int, str, str]:
+        """Status, final URL and body; HTTP errors raise urllib's HTTPError."""
+        request = urllib.request.Request(self.base + path, data=data, headers=headers or {},
+                                         method="POST" if data is not None else "GET")
+        with self.opener.open(request, timeout=timeout) as response:
+            return response.status, response.geturl(), response.read().decode()
+
+    def get(self, path: str) -> tuple[int, str, str]:
+        return self.open(path)
+
+    def post_form(self, path: str, fields: dict) -> tuple[int, str, str]:
+        return self.open(path, urllib.parse.urlencode(fields, doseq=True).encode())
+
+    def post_json(self, path: str, body, token: str, timeout: float = 60) -> tuple[int, str, str]:
+        headers = {"Content-Type": "application/json", "X-CSRFToken": token, "Accept": "application/json"}
+        return self.open(path, json.dumps(body).encode(), headers, timeout)
+
+
+def csrf_token_in(html: str) -> str:
+    """The CSRF token a page embeds."""
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
 
 
 def free_port() -> int:

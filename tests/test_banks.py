@@ -9,12 +9,11 @@ from sqlalchemy import func, select
 
 from quizapp import create_app
 from quizapp.banks import InvalidBanks, load_banks
-from quizapp.banks.sync import sync_banks
 from quizapp.cli import banks_check, banks_stats, exam_preview
 from quizapp.extensions import db
 from quizapp.models import Question, QuestionVersion
 
-from .conftest import NOW, write_bank
+from .conftest import write_bank
 
 
 def check(root: Path) -> tuple[int, list[str]]:

@@ -290,18 +290,16 @@ def test_concurrent_double_submit_scores_once(tmp_path, banks_dir):
     import os
 
     from quizapp import create_app
-    from quizapp.banks import load_banks
-    from quizapp.banks.sync import sync_banks
     from quizapp.exams.attempts import start_attempt
     from quizapp.models import Track, User, now_utc
 
+    from .conftest import drop_app, fresh_app
+
     url = os.environ.get("QUIZAPP_TEST_DATABASE_URL") or f"sqlite:///{tmp_path}/race.sqlite3"
-    apps = [create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": url, "BANKS_DIR": str(banks_dir),
-                        "CHECK_BANKS_ON_START": False}) for _ in range(2)]
+    apps = [fresh_app(url, banks_dir, sync=True),
+            create_app({"SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": url,
+                        "BANKS_DIR": str(banks_dir), "CHECK_BANKS_ON_START": False})]
     with apps[0].app_context():
-        db.drop_all()
-        db.create_all()
-        sync_banks(db.session, load_banks(banks_dir).tracks, now_utc())
         user = User(email="race@example.com", password_hash="x")
         db.session.add(user)
         db.session.flush()
@@ -329,11 +327,9 @@ def test_concurrent_double_submit_scores_once(tmp_path, banks_dir):
     with apps[0].app_context():
         a = db.session.get(Attempt, attempt_id)
         assert a.status == "submitted" and a.correct_count == 0
-        db.session.remove()
-        db.drop_all()
-    for app in apps:
-        with app.app_context():
-            db.engine.dispose()
+    drop_app(apps[0])
+    with apps[1].app_context():
+        db.engine.dispose()
 
 
 def test_save_runs_a_fixed_number_of_queries(synced, learner, count_queries):

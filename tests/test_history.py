@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from quizapp.exams.attempts import finish_attempt, labels_for, start_attempt
 from quizapp.extensions import db
-from quizapp.models import Attempt, AttemptQuestion, QuestionVersion, Track, now_utc
+from quizapp.models import Attempt, AttemptQuestion, QuestionVersion, Track
 
 from .conftest import NOW, csrf_from, start_exam, user_id
 

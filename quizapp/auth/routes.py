@@ -6,7 +6,7 @@ import functools
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import login_required, login_user, logout_user
 
 from werkzeug.security import check_password_hash, generate_password_hash
 

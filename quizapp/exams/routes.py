@@ -14,7 +14,7 @@ from ..models import Attempt, AttemptQuestion, QuestionVersion, Track, now_utc
 from . import bp
 from .attempts import (close_if_overdue, finish_attempt, in_progress_attempt, labels_for,
                        save_answer, start_attempt)
-from .forms import AnswerForm, SaveRequest, StartForm, SubmitForm
+from .forms import AnswerForm, SaveRequest, SubmitForm
 
 # Ids beyond a 32-bit integer cannot exist; refusing them in the URL keeps
 # PostgreSQL from raising "integer out of range" as a 500.
@@ -40,7 +40,6 @@ def start(slug: str):
     track = db.session.scalar(select(Track).where(Track.slug == slug))
     if track is None:
         abort(404, "No such track.")
-    StartForm().validate_on_submit()  # CSRF is checked by CSRFProtect before this runs.
     now = now_utc()
     attempt = in_progress_attempt(db.session, current_user.id, track.id)
     if attempt is not None and not close_if_overdue(

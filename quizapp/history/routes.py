@@ -6,7 +6,7 @@ import csv
 import io
 from collections import defaultdict
 
-from flask import Response, abort, current_app, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -16,7 +16,7 @@ from ..exam.insights import ItemFacts, attempt_insight
 from ..exams.attempts import labels_for
 from ..exams.routes import ATTEMPT, owned_attempt
 from ..extensions import db
-from ..models import Attempt, AttemptQuestion, AttemptStatus, Question, QuestionVersion, Track
+from ..models import Attempt, AttemptQuestion, Question, QuestionVersion, Track
 from . import bp
 from .charts import trend_chart
 

@@ -12,7 +12,6 @@ import random
 import re
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,7 +28,7 @@ from quizapp.banks.sync import sync_banks
 from quizapp.extensions import db
 from quizapp.models import Attempt, AttemptQuestion, User, now_utc
 
-from ..servers import ROOT, free_port, gunicorn, wait_until_up
+from ..servers import free_port, gunicorn
 from .learners import PASSWORD, Learner, timed
 
 USERS = 2600
@@ -51,6 +50,9 @@ def prepare(url: str) -> None:
         hashed = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
         db.session.execute(insert(User), [{"email": f"bench{i}@example.com", "password_hash": hashed,
                                             "created_at": now_utc()} for i in range(USERS)])
+        db.session.commit()
+        # The baseline app's table (see baseline.py); the app already set WAL on SQLite.
+        db.session.execute(text("CREATE TABLE bench_saves (k INTEGER PRIMARY KEY, selected TEXT, seq BIGINT)"))
         db.session.commit()
         db.engine.dispose()
 
@@ -175,7 +177,7 @@ def bursts(label: str, url: str) -> None:
             barrier = threading.Barrier(len(learners))
             timings = []
 
-            def run(learner):
+            def run(learner, barrier=barrier, timings=timings, action=action):
                 barrier.wait()
                 timings.append(timed(action, learner))
 

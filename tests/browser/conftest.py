@@ -9,12 +9,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from quizapp import create_app
-from quizapp.banks import load_banks
-from quizapp.banks.sync import sync_banks
-from quizapp.extensions import db
-
-from ..conftest import NOW, TEST_DATABASE_URL, write_bank
+from ..conftest import TEST_DATABASE_URL, drop_app, fresh_app, write_bank
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -26,13 +21,7 @@ def live_app(tmp_path: Path):
     """The app on a real port, with a file database shared by the server thread and the test."""
     root = write_bank(tmp_path / "banks", per_domain=8, min_q=5, max_q=5)
     url = TEST_DATABASE_URL if TEST_DATABASE_URL.startswith("postgresql") else f"sqlite:///{tmp_path}/live.sqlite3"
-    app = create_app({"SECRET_KEY": "browser", "SQLALCHEMY_DATABASE_URI": url, "BANKS_DIR": str(root),
-                      "CHECK_BANKS_ON_START": False})
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        sync_banks(db.session, load_banks(root).tracks, NOW)
-        db.session.commit()
+    app = fresh_app(url, root, sync=True)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -40,10 +29,7 @@ def live_app(tmp_path: Path):
     yield app
     server.shutdown()
     thread.join(10)
-    with app.app_context():
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+    drop_app(app)
 
 
 @pytest.fixture
