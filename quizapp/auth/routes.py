@@ -5,8 +5,8 @@ from __future__ import annotations
 import functools
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import login_required, login_user, logout_user
+from flask import current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask_login import login_required, login_url, login_user, logout_user
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -27,6 +27,33 @@ def load_user(user_id: str) -> User | None:
     if not user_id.isdigit():
         return None
     return db.session.get(User, int(user_id))
+
+
+def session_user_id() -> int | None:
+    """The logged-in user's id, read from the signed session without a query.
+
+    Flask-Login keeps it under "_user_id". The autosave route, the hottest
+    path, uses this instead of `current_user`, which loads the user row on
+    every request: the save's own query checks that the attempt belongs to
+    this id, so the extra row would add a query and nothing else.
+    """
+    value = session.get("_user_id")
+    return int(value) if isinstance(value, str) and value.isdigit() else None
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    """Pages send the learner to log in; fetch calls get a 401 they can act on.
+
+    A redirect would hand a fetch call the log-in page with status 200, which
+    the exam page would take for a successful save.
+    """
+    from ..errors import wants_json
+
+    if wants_json():
+        return jsonify(error="You are logged out. Log in again to keep saving."), 401
+    flash(login_manager.login_message, login_manager.login_message_category)
+    return redirect(login_url(login_manager.login_view, next_url=request.url))
 
 
 @functools.cache

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..exam import clock
-from ..extensions import db
+from ..auth.routes import session_user_id
+from ..extensions import db, login_manager
 from ..models import Attempt, AttemptQuestion, QuestionVersion, Track, now_utc
 from . import bp
 from .attempts import (close_if_overdue, finish_attempt, in_progress_attempt, labels_for,
@@ -126,9 +127,13 @@ def question(attempt_id: int, position: int):
 
 
 @bp.post(f"{ATTEMPT}/questions/{POSITION}/save")
-@login_required
 def save(attempt_id: int, position: int):
     """Autosave one question (JSON). Retries are harmless; old saves never win."""
+    # Not @login_required: that loads the user row, and ownership is already
+    # part of save_answer's query.
+    user_id = session_user_id()
+    if user_id is None:
+        return login_manager.unauthorized()
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return jsonify(error="Send the answer as a JSON object."), 400
@@ -140,7 +145,7 @@ def save(attempt_id: int, position: int):
         return jsonify(error=f"{where}: {first['msg']}"), 422
     now = now_utc()
     result = save_answer(
-        db.session, user_id=current_user.id, attempt_id=attempt_id, position=position,
+        db.session, user_id=user_id, attempt_id=attempt_id, position=position,
         seq=data.seq, selected=data.selected, flagged=data.flagged, struck=data.struck,
         seconds_spent=data.seconds_spent, now=now, grace_seconds=current_app.config["GRACE_SECONDS"])
     if result.status == "not_found":
