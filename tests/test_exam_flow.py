@@ -134,6 +134,21 @@ def test_save_refuses_unknown_options_and_bad_bodies_without_changing_data(synce
     assert item.selected == [item.choice_order[0]] and item.save_seq == 1
 
 
+def test_logged_out_save_is_401_json_and_pages_send_to_log_in(synced, learner):
+    attempt_id = start_exam(learner)
+    # A visitor with a valid CSRF token but no log-in (a session that ended).
+    client = synced.test_client()
+    csrf = csrf_from(client.get("/auth/login").get_data(as_text=True))
+    response = save(client, attempt_id, 1, {"seq": 1, "selected": ["A"]}, csrf=csrf)
+    assert response.status_code == 401
+    assert "Log in again" in response.get_json()["error"]
+    page = client.get(f"/attempts/{attempt_id}/questions/1")
+    assert page.status_code == 302
+    assert page.headers["Location"].startswith("/auth/login?next=")
+    assert "%2Fattempts%2F" in page.headers["Location"]
+    assert save(learner, attempt_id, 1, {"seq": 1, "selected": ["B"]}).get_json()["saved"]
+
+
 def test_save_without_csrf_token_is_400(synced, learner):
     attempt_id = start_exam(learner)
     response = save(learner, attempt_id, 1, {"seq": 1, "selected": ["A"]}, csrf=False)

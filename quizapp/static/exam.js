@@ -132,7 +132,14 @@
         return r.json().catch(function () { return {}; }).then(function (data) { return { r: r, data: data }; });
       }).then(function (res) {
         inflight = false;
-        if (res.r.ok) {
+        if (res.r.redirected || res.r.status === 401 || res.r.status === 400) {
+          // Logged out, or the session behind this page's token has ended:
+          // the answer is fine, the page is stale. Keep it queued; the next
+          // page load (after logging in again) sends it.
+          setStatus("Not saved: " + (res.data.error || "your session has ended.") +
+                    " Your answer is kept on this device and sent when you reload the page.", "error");
+          resolve();
+        } else if (res.r.ok) {
           if (pending[url] === body) { delete pending[url]; }
           storeQueue();
           retryDelay = 1000;

@@ -111,6 +111,27 @@ def test_offline_answers_are_queued_and_sent_when_the_connection_returns(page, l
     assert item.selected == [item.choice_order[3]]
 
 
+def test_answer_given_after_logging_out_elsewhere_is_kept_and_sent_after_logging_in(page, live_app):
+    attempt_id = register_and_start(page)
+    other_tab = page.context.new_page()
+    other_tab.goto("/")
+    other_tab.get_by_role("button", name="Log out").click()
+    expect(other_tab.get_by_text("You are logged out.")).to_be_visible()
+    page.locator("label[for=choice-D]").click()
+    expect(page.locator("#save-status")).to_contain_text("kept on this device")
+    assert stored(live_app, attempt_id)[0][0].selected == []
+
+    page.goto(f"/attempts/{attempt_id}/questions/1")
+    expect(page).to_have_url(re.compile("/auth/login"))
+    page.get_by_label("Email").fill("learner@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Question 1 of 5")).to_be_visible()
+    expect(page.locator("#save-status")).to_have_text(re.compile(r"^Saved \d"))
+    item = stored(live_app, attempt_id)[0][0]
+    assert item.selected == [item.choice_order[3]]
+
+
 def test_clock_follows_the_server_warns_and_submits_itself_at_zero(page, live_app):
     attempt_id = register_and_start(page)
     page.locator("label[for=choice-A]").click()
