@@ -9,7 +9,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..exam import clock, scoring
@@ -88,15 +88,14 @@ def start_attempt(session: Session, user_id: int, track: Track, now: datetime,
     )
     session.add(attempt)
     session.flush()
-    session.add_all(
-        AttemptQuestion(
-            attempt_id=attempt.id, position=position, question_version_id=versions[placed.ref][0],
-            choice_order=list(placed.choice_order), choose=versions[placed.ref][1],
-            selected=[], flagged=False, struck=[], save_seq=0, seconds_spent=0, changes=[],
-        )
+    # One bulk INSERT: building and flushing 50 ORM objects was a fifth of a
+    # start, and a start holds SQLite's write lock while it runs.
+    session.execute(insert(AttemptQuestion), [
+        {"attempt_id": attempt.id, "position": position, "question_version_id": versions[placed.ref][0],
+         "choice_order": list(placed.choice_order), "choose": versions[placed.ref][1],
+         "selected": [], "flagged": False, "struck": [], "save_seq": 0, "seconds_spent": 0, "changes": []}
         for position, placed in enumerate(exam.questions, start=1)
-    )
-    session.flush()
+    ])
     return attempt
 
 
