@@ -1,0 +1,89 @@
+"""Saves racing a submission: every answer acknowledged as saved is the one scored."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+from sqlalchemy import select
+
+from quizapp import create_app
+from quizapp.database import write_intent
+from quizapp.exam import scoring
+from quizapp.exams.attempts import LABELS, finish_attempt, save_answer, start_attempt
+from quizapp.extensions import db
+from quizapp.models import Attempt, AttemptQuestion, QuestionVersion, Track, User, now_utc
+
+from .conftest import drop_app, fresh_app
+
+
+def test_every_save_acknowledged_before_submission_is_scored(tmp_path, banks_dir):
+    url = os.environ.get("QUIZAPP_TEST_DATABASE_URL") or f"sqlite:///{tmp_path}/race.sqlite3"
+    saver_app = fresh_app(url, banks_dir, sync=True)
+    # The submission comes through another server.
+    submit_app = create_app({"SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": url,
+                             "BANKS_DIR": str(banks_dir), "CHECK_BANKS_ON_START": False})
+    with saver_app.app_context():
+        user = User(email="race@example.com", password_hash="x")
+        db.session.add(user)
+        db.session.commit()
+        user_id = user.id
+    for _round in range(4):
+        with saver_app.app_context():
+            track = db.session.scalar(select(Track))
+            attempt = start_attempt(db.session, user_id, track, now_utc())
+            attempt_id, length = attempt.id, attempt.length
+            db.session.commit()
+        acked: dict[int, str] = {}
+
+        def saver(lane: int, attempt_id=attempt_id, length=length, acked=acked):
+            write_intent.set(True)   # as in a POST request
+            seq = 0
+            with saver_app.app_context():
+                while True:
+                    seq += 1
+                    position = lane + 1 + 2 * (seq % ((length - lane + 1) // 2))
+                    letter = LABELS[seq % 4]
+                    result = save_answer(
+                        db.session, user_id=user_id, attempt_id=attempt_id, position=position, seq=seq,
+                        selected=[letter], flagged=False, struck=[], seconds_spent=None, now=now_utc(),
+                        grace_seconds=30)
+                    db.session.commit()
+                    if result.status == "closed":
+                        return
+                    if result.status == "saved":
+                        acked[position] = letter
+
+        def submitter(attempt_id=attempt_id):
+            write_intent.set(True)
+            time.sleep(0.3)
+            with submit_app.app_context():
+                assert finish_attempt(db.session, db.session.get(Attempt, attempt_id), now_utc())
+                db.session.commit()
+
+        threads = [threading.Thread(target=saver, args=(lane,)) for lane in (0, 1)]
+        threads.append(threading.Thread(target=submitter))
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert not any(t.is_alive() for t in threads)
+        with saver_app.app_context():
+            rows = db.session.execute(
+                select(AttemptQuestion, QuestionVersion.answer)
+                .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.question_version_id)
+                .where(AttemptQuestion.attempt_id == attempt_id)).all()
+            assert acked, "no save was acknowledged before the submission"
+            for item, answer in rows:
+                if item.position in acked:
+                    shown = acked[item.position]
+                    assert item.selected == [item.choice_order[LABELS.index(shown)]], item.position
+                # What was scored is what is stored: no save landed after scoring.
+                assert item.is_correct == scoring.is_correct(item.selected, answer), item.position
+            attempt = db.session.get(Attempt, attempt_id)
+            assert attempt.correct_count == sum(item.is_correct for item, _ in rows)
+    write_intent.set(False)
+    with submit_app.app_context():
+        db.engine.dispose()
+    drop_app(saver_app)
