@@ -1,17 +1,69 @@
-"""Steady load: each learner answers a question every 10 seconds."""
+"""Steady load: each learner answers a question every 10 seconds.
+
+The run measures the steady state, not the ramp: save latencies count from
+10 seconds after the last learner has logged in and started its exam (by
+then every learner is in its 10-second cycle), for BENCH_STEADY_SECONDS,
+and then the run stops itself. Any failed request, at any time, counts as a
+failure. The summary goes to BENCH_RESULT as JSON.
+"""
 
 import itertools
-
-import gevent
 import json
 import os
 import random
 import re
+import time
 
-from locust import FastHttpUser, constant, task
+import gevent
+from locust import FastHttpUser, constant, events, task
 
 NEXT = itertools.count()
 PASSWORD = "bench password 123"
+MEASURE_SECONDS = float(os.environ.get("BENCH_STEADY_SECONDS", "30"))
+SETTLE_SECONDS = 10
+LEARNERS = int(os.environ.get("BENCH_LEARNERS", "1"))
+state = {"started": 0, "measure_from": None, "measure_until": None}
+save_ms: list[float] = []
+failures: list[str] = []
+
+
+@events.request.add_listener
+def _record(name, response_time, exception, **_kwargs):
+    if exception is not None:
+        failures.append(f"{name}: {exception}")
+    elif name == "save" and state["measure_from"] and state["measure_from"] <= time.time() < state["measure_until"]:
+        save_ms.append(response_time)
+
+
+@events.user_error.add_listener
+def _user_error(user_instance, exception, tb, **_kwargs):
+    failures.append(f"learner error: {exception!r}")
+
+
+def _measure(environment):
+    """Open the window once every learner has started; stop when it closes."""
+    while state["started"] < LEARNERS:
+        gevent.sleep(0.5)
+    state["measure_from"] = time.time() + SETTLE_SECONDS
+    state["measure_until"] = state["measure_from"] + MEASURE_SECONDS
+    gevent.sleep(SETTLE_SECONDS + MEASURE_SECONDS)
+    environment.runner.quit()
+
+
+@events.test_start.add_listener
+def _start_window(environment, **_kwargs):
+    gevent.spawn(_measure, environment)
+
+
+@events.quitting.add_listener
+def _report(environment, **_kwargs):
+    ordered = sorted(save_ms)
+    p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))] if ordered else None
+    with open(os.environ["BENCH_RESULT"], "w") as out:
+        json.dump({"saves": len(ordered), "p99_ms": p99, "failures": len(failures),
+                   "first_failures": failures[:5], "learners_started": state["started"],
+                   "measured": state["measure_until"] is not None and time.time() >= state["measure_until"]},
+                  out)
 
 
 class LearnerUser(FastHttpUser):
@@ -29,6 +81,7 @@ class LearnerUser(FastHttpUser):
                                     name="start")
         self.attempt = int(re.search(r"/attempts/(\d+)/", response.url).group(1))
         self.seq = 0
+        state["started"] += 1
         # Spread the learners over the 10-second cycle, as real ones are.
         gevent.sleep(random.uniform(0, 10))
 

@@ -6,7 +6,7 @@ measured side by side in one run; they vary by machine, the ratios much less.
 
 from __future__ import annotations
 
-import csv
+import json
 import os
 import random
 import re
@@ -31,10 +31,11 @@ from quizapp.models import Attempt, AttemptQuestion, User, now_utc
 from ..servers import free_port, gunicorn
 from .learners import PASSWORD, Learner, timed
 
-USERS = 2600
+USERS = 11000
 WRK_SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "10"))
-STEADY_SECONDS = int(os.environ.get("BENCH_STEADY_SECONDS", "20"))
-STEADY_STEPS = [int(n) for n in os.environ.get("BENCH_STEADY_STEPS", "100,250,500,1000,1500").split(",")]
+STEADY_SECONDS = int(os.environ.get("BENCH_STEADY_SECONDS", "30"))
+STEADY_SPAWN_RATE = int(os.environ.get("BENCH_STEADY_SPAWN_RATE", "50"))
+STEADY_STEPS = [int(n) for n in os.environ.get("BENCH_STEADY_STEPS", "500,1000,2000,3000,4000").split(",")]
 PG_ADMIN = os.environ.get("BENCH_PG_ADMIN", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 HERE = Path(__file__).parent
 
@@ -130,7 +131,12 @@ def measure_ratios(label: str, url: str, workdir: Path) -> dict:
 
 
 def steady(label: str, url: str, workdir: Path) -> int:
-    """Largest number of learners held with p99 < 150 ms and no failure."""
+    """Largest number of learners held with p99 < 150 ms and no failure.
+
+    Each step spawns its learners (log in, start an exam); once all have
+    started and settled into their 10-second cycle, saves are measured for
+    STEADY_SECONDS.
+    """
     held = 0
     offset = 100
     env = {"QUIZAPP_DATABASE_URL": url, "QUIZAPP_SECRET_KEY": "bench"}
@@ -138,23 +144,32 @@ def steady(label: str, url: str, workdir: Path) -> int:
         for learners in STEADY_STEPS:
             if offset + learners > USERS - 400:
                 break
-            prefix = workdir / f"steady-{learners}"
-            rate = 50
+            # A cap only: the run stops itself once every learner has started
+            # and the measuring window has closed (see locustfile.py).
+            cap = 4 * (learners // STEADY_SPAWN_RATE) + STEADY_SECONDS + 120
+            result = workdir / f"steady-{learners}.json"
             subprocess.run(
                 [sys.executable, "-m", "locust", "-f", str(HERE / "locustfile.py"), "--headless",
-                 "-u", str(learners), "-r", str(rate), "--run-time", f"{learners // rate + STEADY_SECONDS}s",
-                 "--host", f"http://127.0.0.1:{server.port}", "--csv", str(prefix), "--only-summary",
-                 "--reset-stats", "--stop-timeout", "5", "--loglevel", "ERROR"],
-                env={**os.environ, "BENCH_USER_OFFSET": str(offset)}, capture_output=True, timeout=600)
+                 "-u", str(learners), "-r", str(STEADY_SPAWN_RATE), "--run-time", f"{cap}s",
+                 "--host", f"http://127.0.0.1:{server.port}", "--only-summary", "--stop-timeout", "5",
+                 "--loglevel", "ERROR"],
+                env={**os.environ, "BENCH_USER_OFFSET": str(offset), "BENCH_RESULT": str(result),
+                     "BENCH_LEARNERS": str(learners), "BENCH_STEADY_SECONDS": str(STEADY_SECONDS)},
+                capture_output=True, timeout=cap + 60, check=False)
             offset += learners
-            row = next((r for r in csv.DictReader(open(f"{prefix}_stats.csv")) if r["Name"] == "save"), None)
-            if row is None:
-                print(f"steady {label} {learners} learners: no saves recorded")
+            if not result.exists():
+                print(f"steady {label} {learners} learners: locust wrote no result")
                 break
-            p99, failures, count = float(row["99%"]), int(row["Failure Count"]), int(row["Request Count"])
-            print(f"steady {label} {learners} learners: {count} saves, p99 {p99:.0f} ms, failures {failures}",
-                  flush=True)
-            if p99 >= 150 or failures:
+            summary = json.loads(result.read_text())
+            p99, failures = summary["p99_ms"], summary["failures"]
+            print(f"steady {label} {learners} learners: {summary['saves']} saves measured, "
+                  f"p99 {p99 if p99 is None else round(p99)} ms, failures {failures}"
+                  + (f" (first: {summary['first_failures'][0]})" if failures else ""), flush=True)
+            if not summary["measured"]:
+                print(f"steady {label} {learners} learners: only {summary['learners_started']} had started "
+                      f"when the {cap} s cap ran out", flush=True)
+                break
+            if p99 is None or p99 >= 150 or failures:
                 break
             held = learners
     print(f"steady learners {label} {held}", flush=True)
