@@ -10,6 +10,7 @@ from flask_login import login_required, login_url, login_user, logout_user
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..errors import wants_json
 from ..extensions import db, login_manager
 from ..models import User, now_utc
 from . import bp
@@ -48,8 +49,6 @@ def unauthorized():
     A redirect would hand a fetch call the log-in page with status 200, which
     the exam page would take for a successful save.
     """
-    from ..errors import wants_json
-
     if wants_json():
         return jsonify(error="You are logged out. Log in again to keep saving."), 401
     flash(login_manager.login_message, login_manager.login_message_category)
