@@ -5,9 +5,8 @@ import re
 import threading
 from datetime import timedelta
 
-import pytest
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from quizapp.database import write_intent
 from quizapp.exams.attempts import finish_attempt, labels_for
@@ -75,7 +74,15 @@ def test_choose_two_uses_checkboxes_and_refuses_a_third(synced, learner):
     html = learner.get(f"/attempts/{attempt_id}/questions/{single[0].position}").get_data(as_text=True)
     assert 'type="radio" name="choice"' in html and 'type="checkbox" name="choice"' not in html
     if multi is None:
-        pytest.skip("this seed drew no choose-two question")
+        # This draw has no choose-two question: make the last one a choose-two.
+        with synced.app_context():
+            version = db.session.scalar(select(QuestionVersion).where(
+                QuestionVersion.stem.contains("(Choose two.)")))
+            db.session.execute(update(AttemptQuestion).where(
+                AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.position == len(rows)).values(
+                question_version_id=version.id, choose=2, choice_order=[c["key"] for c in version.choices]))
+            db.session.commit()
+        multi = next((i, v) for i, v in items(synced, attempt_id) if i.choose == 2)
     item = multi[0]
     html = learner.get(f"/attempts/{attempt_id}/questions/{item.position}").get_data(as_text=True)
     assert 'type="checkbox" name="choice"' in html and "Select 2 options." in html
