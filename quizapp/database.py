@@ -17,8 +17,8 @@ from sqlalchemy.engine import Engine
 # Writers also queue on an flock of "<database>-writers" before BEGIN
 # IMMEDIATE. SQLite's own busy handler polls with growing sleeps (1, 2, 5,
 # 10 ms...), so with two workers the waiting one slept through most of the
-# other's short transactions: saves ran at ~620/s with 38 % of a worker's time
-# asleep in BEGIN. A blocked flock wakes the moment the holder lets go (~920/s
+# other's short transactions: saves ran at 618/s with 38 % of a worker's time
+# asleep in BEGIN. A blocked flock wakes the moment the holder lets go (889/s
 # measured side by side). The kernel drops the lock when a process dies, and a
 # worker stuck holding it is killed by gunicorn's worker timeout; the busy
 # timeout still covers writers that do not take the queue (GET requests that
