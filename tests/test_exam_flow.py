@@ -105,6 +105,10 @@ def test_autosave_keeps_answer_flag_and_strike_outs_and_resumes_elsewhere(synced
     assert re.search(r'value="A" id="strike-A" class="strike-box" checked', html)
     assert 'class="choice struck"' in html
     assert re.search(r'class="nav-q answered flagged current"', html)
+    # A later save that sends no time figure keeps the time already recorded.
+    assert save(learner, attempt_id, 2, {"seq": 2, "selected": ["B"]}).json["saved"]
+    item = next(i for i, _ in items(synced, attempt_id) if i.position == 2)
+    assert item.seconds_spent == 42 and item.changes[-1][1] == [item.choice_order[1]]
 
 
 def test_retried_and_older_saves_never_overwrite_a_newer_answer(synced, learner):

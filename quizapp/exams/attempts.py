@@ -9,7 +9,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Integer, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..exam import clock, scoring
@@ -174,8 +174,7 @@ _items = AttemptQuestion.__table__
 _attempts = Attempt.__table__
 _READ_FOR_SAVE = (
     select(_items.c.id, _items.c.choice_order, _items.c.choose, _items.c.selected,
-           _items.c.save_seq, _items.c.changes, _items.c.seconds_spent,
-           _attempts.c.status, _attempts.c.deadline, _attempts.c.started_at)
+           _items.c.save_seq, _items.c.changes, _attempts.c.status, _attempts.c.deadline, _attempts.c.started_at)
     .join(_attempts, _attempts.c.id == _items.c.attempt_id)
     .where(_attempts.c.id == bindparam("attempt_id"), _attempts.c.user_id == bindparam("user_id"),
            _items.c.position == bindparam("position"))
@@ -188,7 +187,9 @@ _WRITE_SAVE = (
     .where(_items.c.id == bindparam("item_id"), _items.c.save_seq < bindparam("newer_than"))
     .values(selected=bindparam("new_selected"), flagged=bindparam("new_flagged"),
             struck=bindparam("new_struck"), changes=bindparam("new_changes"),
-            seconds_spent=bindparam("new_seconds_spent"), save_seq=bindparam("new_seq"))
+            # No figure sent (a form post without JavaScript): keep the stored one.
+            seconds_spent=func.coalesce(bindparam("new_seconds_spent", type_=Integer), _items.c.seconds_spent),
+            save_seq=bindparam("new_seq"))
 )
 # A plain form post (seq None) always applies.
 _ALWAYS = 2**62
@@ -211,8 +212,7 @@ def save_answer(
                           {"attempt_id": attempt_id, "user_id": user_id, "position": position}).one_or_none()
     if row is None:
         return SaveResult("not_found", "No such question in your attempts.")
-    (item_id, choice_order, choose, stored, stored_seq, changes, stored_seconds,
-     status, deadline, started_at) = row
+    item_id, choice_order, choose, stored, stored_seq, changes, status, deadline, started_at = row
     if status != IN_PROGRESS:
         return SaveResult("closed", "This exam has ended; answers can no longer change.")
     if not clock.accepts_saves(deadline, now, grace_seconds):
@@ -234,7 +234,7 @@ def save_answer(
         "item_id": item_id, "newer_than": _ALWAYS if seq is None else seq, "new_seq": new_seq,
         "new_selected": keys, "new_flagged": flagged,
         "new_struck": sorted(set(struck_keys), key=choice_order.index), "new_changes": changes,
-        "new_seconds_spent": stored_seconds if seconds_spent is None else seconds_spent,
+        "new_seconds_spent": seconds_spent,
     }).rowcount
     if not applied:
         return SaveResult("stale", "A newer answer is already saved.", seq=stored_seq, deadline=deadline)
