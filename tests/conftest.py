@@ -14,13 +14,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select, update
 
 from quizapp import create_app
 from quizapp.banks import load_banks
 from quizapp.banks.sync import sync_banks
 from quizapp.extensions import db
-from quizapp.models import User
+from quizapp.models import AttemptQuestion, QuestionVersion, User
 
 from .servers import csrf_token_in
 
@@ -89,10 +89,15 @@ def write_bank(root: Path, *, per_domain: int = 8, slug: str = "test-architect",
     return root
 
 
+def app_on(url: str, banks_dir: Path, *, secret: str = "test-secret"):
+    """An app on the database at `url` as it is: another server on the same data."""
+    return create_app({"TESTING": True, "SECRET_KEY": secret, "SQLALCHEMY_DATABASE_URI": url,
+                       "BANKS_DIR": str(banks_dir), "CHECK_BANKS_ON_START": False})
+
+
 def fresh_app(url: str, banks_dir: Path, *, sync: bool = False, secret: str = "test-secret"):
     """An app on an empty schema at `url`, with the banks loaded when `sync`."""
-    app = create_app({"TESTING": True, "SECRET_KEY": secret, "SQLALCHEMY_DATABASE_URI": url,
-                      "BANKS_DIR": str(banks_dir), "CHECK_BANKS_ON_START": False})
+    app = app_on(url, banks_dir, secret=secret)
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -105,6 +110,20 @@ def load_into(app, banks_dir: Path) -> None:
     """Sync a banks folder into the app's database."""
     with app.app_context():
         sync_banks(db.session, load_banks(banks_dir).tracks, NOW)
+        db.session.commit()
+
+
+def make_choose_two(app, attempt_id: int, position: int) -> None:
+    """Point one question of an attempt at a choose-two version.
+
+    For tests of choose-two behaviour whose random draw had none.
+    """
+    with app.app_context():
+        version = db.session.scalar(select(QuestionVersion).where(
+            QuestionVersion.stem.contains("(Choose two.)")))
+        db.session.execute(update(AttemptQuestion).where(
+            AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.position == position).values(
+            question_version_id=version.id, choose=2, choice_order=[c["key"] for c in version.choices]))
         db.session.commit()
 
 

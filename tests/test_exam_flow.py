@@ -6,14 +6,14 @@ import threading
 from datetime import timedelta
 
 import time_machine
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from quizapp.database import write_intent
 from quizapp.exams.attempts import finish_attempt, labels_for
 from quizapp.extensions import db
 from quizapp.models import Attempt, AttemptQuestion, QuestionVersion
 
-from .conftest import Auth, csrf_from, start_exam
+from .conftest import Auth, csrf_from, make_choose_two, start_exam
 
 
 def token(client, attempt_id):
@@ -75,13 +75,7 @@ def test_choose_two_uses_checkboxes_and_refuses_a_third(synced, learner):
     assert 'type="radio" name="choice"' in html and 'type="checkbox" name="choice"' not in html
     if multi is None:
         # This draw has no choose-two question: make the last one a choose-two.
-        with synced.app_context():
-            version = db.session.scalar(select(QuestionVersion).where(
-                QuestionVersion.stem.contains("(Choose two.)")))
-            db.session.execute(update(AttemptQuestion).where(
-                AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.position == len(rows)).values(
-                question_version_id=version.id, choose=2, choice_order=[c["key"] for c in version.choices]))
-            db.session.commit()
+        make_choose_two(synced, attempt_id, len(rows))
         multi = next((i, v) for i, v in items(synced, attempt_id) if i.choose == 2)
     item = multi[0]
     html = learner.get(f"/attempts/{attempt_id}/questions/{item.position}").get_data(as_text=True)
@@ -315,16 +309,13 @@ def test_concurrent_double_submit_scores_once(tmp_path, banks_dir):
     """Two servers submit the same attempt at the same moment: one scores it."""
     import os
 
-    from quizapp import create_app
     from quizapp.exams.attempts import start_attempt
     from quizapp.models import Track, User, now_utc
 
-    from .conftest import drop_app, fresh_app
+    from .conftest import app_on, drop_app, fresh_app
 
     url = os.environ.get("QUIZAPP_TEST_DATABASE_URL") or f"sqlite:///{tmp_path}/race.sqlite3"
-    apps = [fresh_app(url, banks_dir, sync=True),
-            create_app({"SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": url,
-                        "BANKS_DIR": str(banks_dir), "CHECK_BANKS_ON_START": False})]
+    apps = [fresh_app(url, banks_dir, sync=True), app_on(url, banks_dir)]
     with apps[0].app_context():
         user = User(email="race@example.com", password_hash="x")
         db.session.add(user)

@@ -8,22 +8,20 @@ import time
 
 from sqlalchemy import select
 
-from quizapp import create_app
 from quizapp.database import write_intent
 from quizapp.exam import scoring
 from quizapp.exams.attempts import LABELS, finish_attempt, save_answer, start_attempt
 from quizapp.extensions import db
 from quizapp.models import Attempt, AttemptQuestion, QuestionVersion, Track, User, now_utc
 
-from .conftest import drop_app, fresh_app
+from .conftest import app_on, drop_app, fresh_app
 
 
 def test_every_save_acknowledged_before_submission_is_scored(tmp_path, banks_dir):
     url = os.environ.get("QUIZAPP_TEST_DATABASE_URL") or f"sqlite:///{tmp_path}/race.sqlite3"
     saver_app = fresh_app(url, banks_dir, sync=True)
     # The submission comes through another server.
-    submit_app = create_app({"SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": url,
-                             "BANKS_DIR": str(banks_dir), "CHECK_BANKS_ON_START": False})
+    submit_app = app_on(url, banks_dir)
     with saver_app.app_context():
         user = User(email="race@example.com", password_hash="x")
         db.session.add(user)

@@ -17,8 +17,11 @@ import time
 import gevent
 from locust import FastHttpUser, constant, events, task
 
+# Locust runs this file by path, from the project root (run.py sets the cwd).
+from tests.benchmarks.learners import PASSWORD, TRACK
+from tests.servers import csrf_token_in
+
 NEXT = itertools.count()
-PASSWORD = "bench password 123"
 MEASURE_SECONDS = float(os.environ.get("BENCH_STEADY_SECONDS", "30"))
 SETTLE_SECONDS = 10
 LEARNERS = int(os.environ.get("BENCH_LEARNERS", "1"))
@@ -72,13 +75,12 @@ class LearnerUser(FastHttpUser):
     def on_start(self):
         self.email = f"bench{next(NEXT) + int(os.environ.get('BENCH_USER_OFFSET', '0'))}@example.com"
         html = self.client.get("/auth/login", name="login page").text
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+        token = csrf_token_in(html)
         self.client.post("/auth/login", data={"csrf_token": token, "email": self.email, "password": PASSWORD},
                          name="login")
-        html = self.client.get("/tracks/associate-architect", name="track").text
-        self.token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
-        response = self.client.post("/tracks/associate-architect/start", data={"csrf_token": self.token},
-                                    name="start")
+        html = self.client.get(TRACK, name="track").text
+        self.token = csrf_token_in(html)
+        response = self.client.post(f"{TRACK}/start", data={"csrf_token": self.token}, name="start")
         self.attempt = int(re.search(r"/attempts/(\d+)/", response.url).group(1))
         self.seq = 0
         state["started"] += 1

@@ -155,7 +155,7 @@ def steady(label: str, url: str, workdir: Path) -> int:
                  "--loglevel", "ERROR"],
                 env={**os.environ, "BENCH_USER_OFFSET": str(offset), "BENCH_RESULT": str(result),
                      "BENCH_LEARNERS": str(learners), "BENCH_STEADY_SECONDS": str(STEADY_SECONDS)},
-                capture_output=True, timeout=cap + 60, check=False)
+                cwd=HERE.parent.parent, capture_output=True, timeout=cap + 60, check=False)
             offset += learners
             if not result.exists():
                 print(f"steady {label} {learners} learners: locust wrote no result")
@@ -218,12 +218,13 @@ def durability(label: str, url: str) -> None:
     env = {"QUIZAPP_DATABASE_URL": url, "QUIZAPP_SECRET_KEY": "bench"}
     port = free_port()
     acked: dict[tuple[int, int], tuple[int, list[str]]] = {}
-    acknowledged = [0]   # saves answered 200 "saved", over all questions
+    acknowledged = 0   # saves answered 200 "saved", over all questions
     lock = threading.Lock()
     stop = threading.Event()
     attempts = []
 
     def learner_loop(learner):
+        nonlocal acknowledged
         seq = 0
         while not stop.is_set():
             seq += 1
@@ -236,7 +237,7 @@ def durability(label: str, url: str) -> None:
                 continue
             if status == 200 and body.get("saved"):
                 with lock:
-                    acknowledged[0] += 1
+                    acknowledged += 1
                     key = (learner.attempt_id, position)
                     if key not in acked or acked[key][0] < seq:
                         acked[key] = (seq, choice)
@@ -280,9 +281,9 @@ def durability(label: str, url: str) -> None:
             lost += 1
     # A later save of a question replaces the earlier one, so each question's
     # last acknowledged answer is what must be stored.
-    print(f"durability {label}: {kills} worker kills and 1 master kill; {acknowledged[0]} saves acknowledged, "
+    print(f"durability {label}: {kills} worker kills and 1 master kill; {acknowledged} saves acknowledged, "
           f"the last one of each of {len(acked)} questions checked against the database")
-    print(f"lost acknowledged saves {label} {lost} ({acknowledged[0]} acknowledged)", flush=True)
+    print(f"lost acknowledged saves {label} {lost} ({acknowledged} acknowledged)", flush=True)
 
 
 def main() -> None:

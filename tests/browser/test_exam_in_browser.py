@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from quizapp.extensions import db
 from quizapp.models import Attempt, AttemptQuestion, QuestionVersion, now_utc
 
-from ..conftest import PASSWORD
+from ..conftest import PASSWORD, make_choose_two
 
 pytestmark = pytest.mark.browser
 
@@ -80,14 +80,7 @@ def test_choose_two_refuses_a_third_option(page, live_app):
     attempt_id = register_and_start(page)
     multi = next((i for i, _ in stored(live_app, attempt_id) if i.choose == 2), None)
     if multi is None:
-        with live_app.app_context():
-            # Make question 1 a choose-two by pointing it at a choose-two version.
-            version = db.session.scalar(select(QuestionVersion).where(QuestionVersion.answer.is_not(None))
-                                        .where(QuestionVersion.stem.contains("(Choose two.)")))
-            db.session.execute(update(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt_id,
-                               AttemptQuestion.position == 1).values(
-                question_version_id=version.id, choose=2, choice_order=[c["key"] for c in version.choices]))
-            db.session.commit()
+        make_choose_two(live_app, attempt_id, 1)
         position = 1
     else:
         position = multi.position
