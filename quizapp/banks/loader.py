@@ -6,6 +6,7 @@ author can jump straight to it: `path:line: question-id: field: message`.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,6 +89,9 @@ def _plain(node: Any) -> Any:
         return [_plain(v) for v in node]
     if isinstance(node, str):
         return str(node)
+    if isinstance(node, dt.date):
+        # An unquoted `verified: 2026-11-27` arrives as a date; the schema checks text.
+        return node.isoformat()
     return node
 
 
@@ -117,6 +121,10 @@ def _read_yaml(path: Path, problems: list[Problem], display: str) -> Any:
         problems.append(Problem(display, line, "-", "yaml", message))
     except UnicodeDecodeError:
         problems.append(Problem(display, None, "-", "file", "is not UTF-8 text; save it as UTF-8"))
+    except ValueError as error:
+        # ruamel builds unquoted dates itself and raises a bare ValueError on 2026-13-45.
+        problems.append(Problem(display, None, "-", "yaml",
+                                f"{error}; write dates as real YYYY-MM-DD days"))
     return None
 
 

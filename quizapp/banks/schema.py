@@ -7,6 +7,7 @@ author must hear about it rather than see "True" as an option text.
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -71,6 +72,30 @@ class QuestionSpec(StrictModel):
     explanation: str = Field(min_length=1, max_length=10000)
     references: list[str] = Field(min_length=1)
     shuffle: bool = True
+    # The day an author last checked this item against docs.stripe.com; `banks stale`
+    # lists the items not checked recently. Written as YYYY-MM-DD text.
+    verified: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    # Items that test the same fact or cue each other share a group; an exam never
+    # holds two items of one group (psychometric "enemy items").
+    enemy_groups: list[str] = Field(default_factory=list)
+
+    @field_validator("verified")
+    @classmethod
+    def _verified(cls, verified: str | None) -> str | None:
+        if verified is not None:
+            try:
+                date.fromisoformat(verified)
+            except ValueError:
+                raise ValueError(f"{verified!r} is not a real date; write YYYY-MM-DD") from None
+        return verified
+
+    @field_validator("enemy_groups")
+    @classmethod
+    def _enemy_groups(cls, groups: list[str]) -> list[str]:
+        for group in groups:
+            if not re.match(SLUG, group):
+                raise ValueError(f"enemy group {group!r} must be a lowercase slug like 'refund-window'")
+        return groups
 
     @field_validator("choices")
     @classmethod
