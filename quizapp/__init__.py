@@ -3,15 +3,33 @@
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Request
 
 from . import config as config_module
 from .extensions import csrf, db, login_manager, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
+
+
+class QuizRequest(Request):
+    """Flask's request, with JSON nested past Python's recursion limit refused as bad JSON.
+
+    The json module raises RecursionError on a body nested a thousand levels
+    deep, which Flask would turn into a 500.
+    """
+
+    def get_json(self, force=False, silent=False, cache=True):
+        """Parse the body as JSON; too deep a nesting counts as malformed."""
+        try:
+            return super().get_json(force=force, silent=silent, cache=cache)
+        except RecursionError as error:
+            if silent:
+                return None
+            return self.on_json_loading_failed(ValueError(str(error)))
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -25,6 +43,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         with_secrets="SQLALCHEMY_DATABASE_URI" not in given or "SECRET_KEY" not in given))
     if config:
         app.config.update(config)
+    app.permanent_session_lifetime = timedelta(days=app.config["SESSION_LIFETIME_DAYS"])
+    app.request_class = QuizRequest
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
@@ -36,10 +56,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     with app.app_context():
         configure_engine(db.engine)
 
-    from . import auth, errors, exams, history, main, security
+    from . import account, auth, errors, exams, history, main, security
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(account.bp)
     app.register_blueprint(exams.bp)
     app.register_blueprint(history.bp)
     errors.register(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -27,13 +28,24 @@ def secret_key_from_instance(instance_path: str) -> str:
     return path.read_text().strip()
 
 
+def trusted_networks(setting: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """Parse QUIZAPP_TRUSTED_PROXIES: addresses or networks, separated by commas or spaces."""
+    return [ipaddress.ip_network(part, strict=False) for part in setting.replace(",", " ").split()]
+
+
 # Environment variable -> (config key, type). Unset variables keep DEFAULTS.
 ENVIRONMENT = {
     "QUIZAPP_BANKS_DIR": ("BANKS_DIR", str),
     "QUIZAPP_GRACE_SECONDS": ("GRACE_SECONDS", int),
     "QUIZAPP_SECURE_COOKIES": ("SESSION_COOKIE_SECURE", lambda v: v == "1"),
     "QUIZAPP_LOGIN_FAILURE_LIMIT": ("LOGIN_FAILURE_LIMIT", int),
+    "QUIZAPP_LOGIN_ADDRESS_LIMIT": ("LOGIN_ADDRESS_LIMIT", int),
     "QUIZAPP_LOGIN_FAILURE_WINDOW": ("LOGIN_FAILURE_WINDOW_SECONDS", int),
+    "QUIZAPP_REGISTER_LIMIT": ("REGISTER_LIMIT", int),
+    "QUIZAPP_REGISTER_WINDOW": ("REGISTER_WINDOW_SECONDS", int),
+    "QUIZAPP_TRUSTED_PROXIES": ("TRUSTED_PROXIES", trusted_networks),
+    "QUIZAPP_SESSION_LIFETIME_DAYS": ("SESSION_LIFETIME_DAYS", int),
+    "QUIZAPP_SESSION_IDLE_MINUTES": ("SESSION_IDLE_MINUTES", int),
     "QUIZAPP_HISTORY_PAGE_SIZE": ("HISTORY_PAGE_SIZE", int),
 }
 
@@ -65,8 +77,20 @@ DEFAULTS = {
     # accepted: a learner's last click must not be lost to network latency.
     "GRACE_SECONDS": 30,
     "SESSION_COOKIE_SECURE": False,
-    "LOGIN_FAILURE_LIMIT": 10,
-    "LOGIN_FAILURE_WINDOW_SECONDS": 60,
+    # Failed log-ins for one account from one address before delays start
+    # (a stranger elsewhere cannot lock the owner out), and from one address
+    # across all accounts (password spraying). Then each try waits 2, 4, 8 s...
+    "LOGIN_FAILURE_LIMIT": 5,
+    "LOGIN_ADDRESS_LIMIT": 20,
+    "LOGIN_FAILURE_WINDOW_SECONDS": 900,
+    "REGISTER_LIMIT": 10,
+    "REGISTER_WINDOW_SECONDS": 3600,
+    # Proxies whose X-Forwarded-For is believed; nobody else's is.
+    "TRUSTED_PROXIES": [],
+    # A log-in lasts at most this long, and ends after this long unused; the
+    # idle timeout outlasts an exam (the exam page re-syncs its clock every 30 s).
+    "SESSION_LIFETIME_DAYS": 14,
+    "SESSION_IDLE_MINUTES": 120,
     "HISTORY_PAGE_SIZE": 20,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 import fcntl
 import os
+from contextlib import contextmanager
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -74,3 +75,29 @@ def configure_engine(engine: Engine) -> None:
         fd = record.info.pop("writers_fd", None)
         if fd is not None:
             os.close(fd)
+
+
+def reads_first(view):
+    """Mark a view that reads (and hashes a password) before it writes.
+
+    Its request starts in a read transaction instead of SQLite's BEGIN
+    IMMEDIATE, so slow work such as scrypt never runs while the database's
+    write lock is held; it writes inside `write_transaction`.
+    """
+    view.reads_first = True
+    return view
+
+
+@contextmanager
+def write_transaction(session):
+    """End the read transaction, run the block in a write transaction, commit it."""
+    session.commit()
+    token = write_intent.set(True)
+    try:
+        yield
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        write_intent.reset(token)

@@ -64,6 +64,15 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
 
+    # Not a column: the log-in token of the session this request was loaded
+    # for. Flask-Login keeps get_id() in the cookie, so the cookie names a
+    # session that can be ended, not just a user.
+    login_token = None
+
+    def get_id(self) -> str | None:
+        """The token Flask-Login stores in the session cookie."""
+        return self.login_token
+
     def set_password(self, password: str) -> None:
         """Hash with werkzeug's default (scrypt)."""
         self.password_hash = generate_password_hash(password)
@@ -73,16 +82,38 @@ class User(UserMixin, db.Model):
         return check_password_hash(self.password_hash, password)
 
 
-class LoginFailure(db.Model):
-    """One failed log-in, kept in the database so the limit holds across servers."""
+class UserSession(db.Model):
+    """One logged-in browser. The cookie holds a random token; this row is its hash.
 
-    __tablename__ = "login_failures"
+    Deleting the row ends that session on every server at once: log-out deletes
+    one, a password change or "log out everywhere" deletes all of a user's.
+    """
+
+    __tablename__ = "user_sessions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254))
-    failed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # SHA-256 of the cookie's token: a copy of the database gives no live cookie.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
 
-    __table_args__ = (Index("ix_login_failures_email_failed_at", "email", "failed_at"),)
+
+class ThrottleEvent(db.Model):
+    """One counted event (a failed log-in, a registration) for a throttle key.
+
+    Kept in the database so every server sees the same counts.
+    """
+
+    __tablename__ = "throttle_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # "login-pair" (account and address), "login-address", "register-address"...
+    kind: Mapped[str] = mapped_column(String(30))
+    key: Mapped[str] = mapped_column(String(400))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_throttle_events_kind_key_at", "kind", "key", "at"),)
 
 
 class Track(db.Model):

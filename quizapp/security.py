@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+import ipaddress
+
+from flask import Flask, Response, current_app, request
 
 from .database import write_intent
 
@@ -19,7 +21,8 @@ def register(app: Flask) -> None:
 
     @app.before_request
     def _mark_write_intent() -> None:
-        write_intent.set(request.method not in SAFE_METHODS)
+        view = app.view_functions.get(request.endpoint or "")
+        write_intent.set(request.method not in SAFE_METHODS and not getattr(view, "reads_first", False))
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
@@ -32,3 +35,35 @@ def register(app: Flask) -> None:
             # Pages hold a learner's exam; keep them out of shared caches.
             headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+def client_address_from(remote: str, forwarded_for: str, trusted: list) -> str:
+    """The client's address: the socket's, or X-Forwarded-For's behind trusted proxies.
+
+    The header is read right to left, skipping our own proxies; the first
+    address no trusted proxy owns is the client. A header from anyone else is
+    ignored, since a client can write whatever it likes there.
+    """
+    def is_trusted(address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in trusted)
+
+    if not trusted or not is_trusted(remote):
+        return remote
+    hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not is_trusted(hop):
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:
+                return remote  # garbage in the header: fall back to the proxy
+    return hops[0] if hops else remote
+
+
+def client_address() -> str:
+    """The address throttles count for this request."""
+    return client_address_from(request.remote_addr or "-", request.headers.get("X-Forwarded-For", ""),
+                               current_app.config["TRUSTED_PROXIES"])

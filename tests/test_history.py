@@ -12,11 +12,12 @@ from quizapp.exams.attempts import finish_attempt, labels_for, start_attempt
 from quizapp.extensions import db
 from quizapp.models import Attempt, AttemptQuestion, QuestionVersion, Track
 
-from .conftest import NOW, csrf_from, start_exam, user_id
+from .conftest import NOW, backdate, csrf_from, start_exam, user_id
 
 
 def take_exam(client, app, attempt_id, right: int):
     """Answer `right` questions correctly and the rest wrongly, then submit."""
+    backdate(app, attempt_id, 10)
     with app.app_context():
         rows = db.session.execute(
             select(AttemptQuestion, QuestionVersion)

@@ -3,7 +3,7 @@
 import json
 import re
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -145,6 +145,10 @@ def test_malformed_saves_never_500_and_never_change_data_they_refuse(synced, lea
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(fields=st.dictionaries(st.sampled_from(["choice", "struck", "flagged", "go", "seconds_spent", "x"]),
                               st.lists(st.text(max_size=12), max_size=3), max_size=5))
+# Inputs that once gave a 500 (a go value with a trailing newline, or only spaces).
+@example(fields={"go": ["next\n"]})
+@example(fields={"go": [" "]})
+@example(fields={"choice": ["A"], "go": ["summary\n"]})
 def test_malformed_form_posts_never_500(synced_session, fields):
     app, client, attempt_id, token = synced_session
     response = client.post(f"/attempts/{attempt_id}/questions/1", data={"csrf_token": token, **fields})

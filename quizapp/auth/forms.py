@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
-from ..extensions import db
-from ..models import User
-
-MIN_PASSWORD_LENGTH = 10
+from ..forms import Form
+from .passwords import MAX_LENGTH, password_problem
 
 
 def normalise_email(value: str | None) -> str:
@@ -17,7 +14,20 @@ def normalise_email(value: str | None) -> str:
     return (value or "").strip().lower()
 
 
-class RegisterForm(FlaskForm):
+class NewPassword:
+    """Validator: the password rules of `passwords`, checked against the form's email."""
+
+    def __init__(self, email_field: str | None = "email"):
+        self.email_field = email_field
+
+    def __call__(self, form, field) -> None:
+        email = form[self.email_field].data if self.email_field else getattr(form, "account_email", "")
+        problem = password_problem(field.data or "", email or "")
+        if problem:
+            raise ValidationError(problem)
+
+
+class RegisterForm(Form):
     """New account: email and a password typed twice."""
 
     email = EmailField(
@@ -25,35 +35,39 @@ class RegisterForm(FlaskForm):
         filters=[normalise_email],
         validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
     )
-    password = PasswordField(
-        "Password",
-        validators=[
-            DataRequired(),
-            Length(
-                min=MIN_PASSWORD_LENGTH,
-                max=200,
-                message=f"Use at least {MIN_PASSWORD_LENGTH} characters.",
-            ),
-        ],
-    )
+    password = PasswordField("Password", validators=[DataRequired(), NewPassword()])
     confirm = PasswordField(
         "Repeat password",
         validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
     )
     submit = SubmitField("Create account")
 
-    def validate_email(self, field) -> None:
-        """Refuse an email that already has an account."""
-        taken = db.session.scalar(db.select(User.id).where(User.email == field.data))
-        if taken is not None:
-            raise ValidationError("An account with this email already exists. Log in instead.")
 
-
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     """Log in with email and password."""
 
     email = EmailField(
         "Email", filters=[normalise_email], validators=[DataRequired(), Length(max=254)]
     )
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
     submit = SubmitField("Log in")
+
+
+class PasswordChangeForm(Form):
+    """Change the password: the current one, then the new one twice."""
+
+    current = PasswordField("Current password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    password = PasswordField("New password", validators=[DataRequired(), NewPassword(None)])
+    confirm = PasswordField(
+        "Repeat new password",
+        validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
+    )
+    submit = SubmitField("Change password")
+
+    def __init__(self, *args, account_email: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.account_email = account_email
+
+
+class EndSessionsForm(Form):
+    """Log out everywhere: only the CSRF token."""

@@ -1,21 +1,24 @@
-"""Account views."""
+"""Account views: register, log in, log out."""
 
 from __future__ import annotations
 
 import functools
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, jsonify, redirect, render_template, request, session, url_for
-from flask_login import login_required, login_url, login_user, logout_user
-
+from flask import (current_app, flash, jsonify, redirect, render_template, request, session,
+                   url_for)
+from flask_login import login_required, login_url, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..database import reads_first, write_intent, write_transaction
 from ..errors import wants_json
 from ..extensions import db, login_manager
 from ..models import User, now_utc
-from . import bp
+from ..security import client_address
+from . import bp, throttle
 from .forms import LoginForm, RegisterForm
-from .login_limit import clear_failures, is_locked, record_failure
+from .login import live_cutoffs, login_throttles, start_session, too_many
+from .sessions import end_session, live_user, needs_touch, touch
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Log in to continue."
@@ -23,23 +26,28 @@ login_manager.session_protection = "basic"
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """Flask-Login's loader: the session stores the user's id."""
-    if not user_id.isdigit():
-        return None
-    return db.session.get(User, int(user_id))
+def load_user(token: str) -> User | None:
+    """Flask-Login's loader. The session holds a log-in token, not the user id.
 
-
-def session_user_id() -> int | None:
-    """The logged-in user's id, read from the signed session without a query.
-
-    Flask-Login keeps it under "_user_id". The autosave route, the hottest
-    path, uses this instead of `current_user`, which loads the user row on
-    every request: the save's own query checks that the attempt belongs to
-    this id, so the extra row would add a query and nothing else.
+    A token whose row was deleted (log-out, password change, "log out
+    everywhere") or that outlived its lifetime loads no one: that cookie is
+    logged out on every server.
     """
-    value = session.get("_user_id")
-    return int(value) if isinstance(value, str) and value.isdigit() else None
+    now = now_utc()
+    found = live_user(db.session, token, live_cutoffs(now))
+    if found is None:
+        return None
+    user, row = found
+    if needs_touch(row, now):
+        if write_intent.get():
+            touch(db.session, row.id, now)  # committed with the request's own writes
+        else:
+            # A read request must not upgrade its read transaction to a write
+            # (SQLite refuses that once another writer committed); write apart.
+            with write_transaction(db.session):
+                touch(db.session, row.id, now)
+    user.login_token = token
+    return user
 
 
 @login_manager.unauthorized_handler
@@ -74,69 +82,85 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def _start_session(user: User) -> None:
-    # A fresh session on log-in: nothing set before (by anyone who could
-    # plant a cookie) carries over into the authenticated session.
-    session.clear()
-    login_user(user)
-
-
 @bp.route("/register", methods=["GET", "POST"])
+@reads_first
 def register():
-    """Create an account and log it in."""
+    """Create an account, answering alike whether or not the email had one.
+
+    Telling "this email is taken" would let anyone test which emails have
+    accounts. Both cases hash a password (the same time) and send the person
+    to log in; an existing owner logs in with the password they already have.
+    """
     form = RegisterForm()
-    if form.validate_on_submit():
-        user = User(email=form.email.data)
-        user.set_password(form.password.data)
-        db.session.add(user)
-        db.session.commit()
-        _start_session(user)
-        flash("Your account is ready.", "success")
-        return redirect(url_for("main.index"))
-    return render_template("auth/register.html", form=form), 422 if form.errors else 200
+    if not form.validate_on_submit():
+        return render_template("auth/register.html", form=form), 422 if form.errors else 200
+    now = now_utc()
+    per_address = throttle.Throttle("register-address", current_app.config["REGISTER_LIMIT"],
+                                    current_app.config["REGISTER_WINDOW_SECONDS"])
+    address = client_address()
+    wait = throttle.wait_seconds(db.session, [(per_address, address)], now)
+    if wait:
+        form.form_errors.append(
+            f"Too many new accounts from your network. Try again in {wait} seconds.")
+        return too_many(render_template("auth/register.html", form=form), wait)
+    taken = db.session.scalar(db.select(User.id).where(User.email == form.email.data)) is not None
+    password_hash = generate_password_hash(form.password.data)  # outside the write lock
+    with write_transaction(db.session):
+        throttle.record(db.session, [(per_address, address)], now)
+        if not taken:
+            db.session.add(User(email=form.email.data, password_hash=password_hash))
+    flash("Your account is ready: log in with your email and password. If you already had an "
+          "account with this email, log in with the password you chose then.", "success")
+    return redirect(url_for("auth.login", email=form.email.data), 303)
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@reads_first
 def login():
-    """Log in; after too many failures for one account, answer 429 for a while."""
+    """Log in. Failed tries slow down per account and address, and per address."""
     form = LoginForm()
+    if request.method == "GET" and not form.email.data:
+        form.email.data = (request.args.get("email") or "")[:254]
     next_url = safe_next(request.args.get("next"))
     if not form.validate_on_submit():
         status = 422 if form.errors else 200
         return render_template("auth/login.html", form=form, next_url=next_url), status
 
-    config = current_app.config
     now = now_utc()
     email = form.email.data
-    window = config["LOGIN_FAILURE_WINDOW_SECONDS"]
-    if is_locked(db.session, email, now, config["LOGIN_FAILURE_LIMIT"], window):
-        form.form_errors.append(
-            f"Too many failed log-ins for this account. Wait {window} seconds and try again."
-        )
-        return render_template("auth/login.html", form=form, next_url=next_url), 429
-
+    address = client_address()
+    pair, per_address = login_throttles()
+    checks = [(pair, f"{email} {address}"), (per_address, address)]
+    wait = throttle.wait_seconds(db.session, checks, now)
+    if wait:
+        form.form_errors.append(f"Too many failed log-ins. Wait {wait} seconds and try again.")
+        return too_many(render_template("auth/login.html", form=form, next_url=next_url), wait)
     user = db.session.scalar(db.select(User).where(User.email == email))
+    # The hash runs outside any write transaction: scrypt takes tens of
+    # milliseconds, and under SQLite's write lock it would stall every save.
+    # Without an account, spend the same time so timing does not tell.
     if user is None:
-        # Spend the same hashing time as for a real account, so response time
-        # does not tell whether the email exists.
         check_password_hash(_dummy_hash(), form.password.data)
-    if user is None or not user.check_password(form.password.data):
-        record_failure(db.session, email, now, window)
-        db.session.commit()
+    good = user is not None and user.check_password(form.password.data)
+    with write_transaction(db.session):
+        if not good:
+            throttle.record(db.session, checks, now)
+        else:
+            throttle.forget(db.session, pair, checks[0][1])
+            start_session(user, now)
+    if not good:
         # One message whether or not the email exists.
         form.form_errors.append("Email or password is wrong.")
         return render_template("auth/login.html", form=form, next_url=next_url), 401
-
-    clear_failures(db.session, email)
-    db.session.commit()
-    _start_session(user)
     return redirect(next_url or url_for("main.index"))
 
 
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    """Log out and drop the whole session."""
+    """Log out: end this session on the server, so a copied cookie stops working too."""
+    end_session(db.session, session.get("_user_id", ""))
+    db.session.commit()
     logout_user()
     session.clear()
     flash("You are logged out.", "info")

@@ -40,3 +40,12 @@ def finish_time(deadline: datetime, now: datetime) -> tuple[datetime, bool]:
     if now >= deadline:
         return deadline, True
     return now, False
+
+
+def seconds_run(started_at: datetime, deadline: datetime, now: datetime) -> int:
+    """Whole seconds the attempt has run by `now`, at most its full duration.
+
+    The cap for any time figure the page reports: no question can have taken
+    longer than the attempt itself.
+    """
+    return max(0, int((min(now, deadline) - started_at).total_seconds()))

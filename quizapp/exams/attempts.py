@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from ..exam import clock, scoring
 from ..exam.assembly import Candidate, assemble
-from ..models import Attempt, AttemptQuestion, AttemptStatus, Question, QuestionVersion, Track
+from ..models import (Attempt, AttemptQuestion, AttemptStatus, Question, QuestionVersion, Track,
+                      UserSession)
 
 LABELS = "ABCDEF"
 IN_PROGRESS = AttemptStatus.IN_PROGRESS.value
@@ -172,16 +173,36 @@ class SaveResult:
 # the tables' columns, so they skip the ORM's compile step as well.
 _items = AttemptQuestion.__table__
 _attempts = Attempt.__table__
-_READ_FOR_SAVE = (
+_sessions = UserSession.__table__
+_READ_ITEM = (
     select(_items.c.id, _items.c.choice_order, _items.c.choose, _items.c.selected,
            _items.c.save_seq, _items.c.changes, _attempts.c.status, _attempts.c.deadline, _attempts.c.started_at)
     .join(_attempts, _attempts.c.id == _items.c.attempt_id)
-    .where(_attempts.c.id == bindparam("attempt_id"), _attempts.c.user_id == bindparam("user_id"),
-           _items.c.position == bindparam("position"))
+    .where(_attempts.c.id == bindparam("attempt_id"), _items.c.position == bindparam("position"))
 )
+# Owner known (a page whose user was loaded), or proven by a live log-in
+# session inside the same query: the autosave checks the cookie's session
+# without a statement of its own.
+_READ_FOR_SAVE = {
+    "user": _READ_ITEM.where(_attempts.c.user_id == bindparam("user_id")),
+    "login": _READ_ITEM.join(_sessions, _sessions.c.user_id == _attempts.c.user_id).where(
+        _sessions.c.token_hash == bindparam("token_hash"),
+        _sessions.c.created_at > bindparam("born_after"), _sessions.c.last_seen_at > bindparam("seen_after")),
+}
 # On PostgreSQL the save holds the attempt row: a submission waits for the
 # save to commit, so it scores the answer we are about to acknowledge.
-_READ_FOR_SAVE_LOCKED = _READ_FOR_SAVE.with_for_update(read=True, of=_attempts)
+_READ_FOR_SAVE_LOCKED = {how: statement.with_for_update(read=True, of=_attempts)
+                         for how, statement in _READ_FOR_SAVE.items()}
+
+
+@dataclass(frozen=True)
+class LoginProof:
+    """A save's claim to its owner: the cookie's session token hash, and the times
+    after which that session must have been created and last seen to be live."""
+
+    token_hash: str
+    born_after: datetime
+    seen_after: datetime
 _WRITE_SAVE = (
     update(_items)
     .where(_items.c.id == bindparam("item_id"), _items.c.save_seq < bindparam("newer_than"))
@@ -196,20 +217,31 @@ _ALWAYS = 2**62
 
 
 def save_answer(
-    session: Session, *, user_id: int, attempt_id: int, position: int, seq: int | None,
+    session: Session, *, attempt_id: int, position: int, seq: int | None,
     selected: list[str], flagged: bool, struck: list[str], seconds_spent: int | None,
-    now: datetime, grace_seconds: int,
+    now: datetime, grace_seconds: int, user_id: int | None = None, login: LoginProof | None = None,
 ) -> SaveResult:
     """Store one question's answer, flag and strike-outs.
 
+    The owner is `user_id`, or whoever holds the live session in `login`.
     `selected` and `struck` are shown letters. A save whose `seq` is not newer
     than the stored one is acknowledged but not applied, so a retried or
     reordered request never overwrites a newer answer. `seq=None` (a plain
-    form post) always applies.
+    form post) always applies. The time figure is capped at the time the
+    attempt has run: the page's clock is the learner's, not ours.
     """
+    params = {"attempt_id": attempt_id, "position": position}
+    if login is not None:
+        how = "login"
+        params.update(token_hash=login.token_hash, born_after=login.born_after,
+                      seen_after=login.seen_after)
+    elif user_id is not None:
+        how = "user"
+        params["user_id"] = user_id
+    else:
+        raise ValueError("save_answer needs a user_id or a login")
     locked = session.get_bind().dialect.name == "postgresql"
-    row = session.execute(_READ_FOR_SAVE_LOCKED if locked else _READ_FOR_SAVE,
-                          {"attempt_id": attempt_id, "user_id": user_id, "position": position}).one_or_none()
+    row = session.execute((_READ_FOR_SAVE_LOCKED if locked else _READ_FOR_SAVE)[how], params).one_or_none()
     if row is None:
         return SaveResult("not_found", "No such question in your attempts.")
     item_id, choice_order, choose, stored, stored_seq, changes, status, deadline, started_at = row
@@ -229,6 +261,8 @@ def save_answer(
     if keys != stored:
         elapsed = max(0, int((now - started_at).total_seconds()))
         changes = [*changes, [elapsed, keys]]
+    if seconds_spent is not None:
+        seconds_spent = min(seconds_spent, clock.seconds_run(started_at, deadline, now))
     new_seq = stored_seq + 1 if seq is None else seq
     applied = session.execute(_WRITE_SAVE, {
         "item_id": item_id, "newer_than": _ALWAYS if seq is None else seq, "new_seq": new_seq,

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from pydantic import BaseModel, ConfigDict, Field
 from wtforms import BooleanField, IntegerField, SelectMultipleField, StringField
 from wtforms.validators import NumberRange, Optional, Regexp
 
+from ..forms import Form
 from .attempts import LABELS
 
 
-class StartForm(FlaskForm):
+class StartForm(Form):
     """Start (or resume) an exam: only the CSRF token."""
 
 
-class SubmitForm(FlaskForm):
+class SubmitForm(Form):
     """Submit the attempt for scoring."""
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(Form):
     """The question page without JavaScript: answer, flag, strike-outs, where to go."""
 
     choice = SelectMultipleField(choices=list(LABELS),
@@ -27,7 +27,9 @@ class AnswerForm(FlaskForm):
                                  validate_choice=True)
     flagged = BooleanField()
     seconds_spent = IntegerField(validators=[Optional(), NumberRange(min=0, max=24 * 3600)])
-    go = StringField(validators=[Optional(), Regexp(r"^(prev|next|summary|stay|\d{1,3})$")])
+    # \Z, not $: "next\n" must not pass (Python's $ matches before a final newline).
+    go = StringField(validators=[Optional(), Regexp(r"\A(prev|next|summary|stay|\d{1,3})\Z",
+                                                    message="Unknown destination.")])
 
 
 class SaveRequest(BaseModel):

@@ -9,12 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..exam import clock
-from ..auth.routes import session_user_id
+from ..auth.login import live_cutoffs, session_token_hash
+from ..auth.sessions import session_is_live
 from ..extensions import db, login_manager
 from ..models import Attempt, AttemptQuestion, QuestionVersion, Track, now_utc
 from . import bp
-from .attempts import (close_if_overdue, finish_attempt, in_progress_attempt, labels_for,
-                       save_answer, start_attempt)
+from .attempts import (LoginProof, close_if_overdue, finish_attempt, in_progress_attempt,
+                       labels_for, save_answer, start_attempt)
 from .forms import AnswerForm, SaveRequest, SubmitForm
 
 # Ids beyond a 32-bit integer cannot exist; refusing them in the URL keeps
@@ -99,7 +100,7 @@ def question(attempt_id: int, position: int):
         flash("This exam has ended.", "info")
         return redirect(url_for("history.result", attempt_id=attempt.id))
     form = AnswerForm()
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD like it
         return _question_page(attempt, position, form)
     if not form.validate():
         return _question_page(attempt, position, form, 422)
@@ -117,7 +118,7 @@ def question(attempt_id: int, position: int):
     if result.status == "closed":
         flash(result.message, "warning")
         return redirect(url_for("history.result", attempt_id=attempt.id))
-    go = form.go.data or "stay"
+    go = (form.go.data or "").strip() or "stay"
     if go == "summary":
         return redirect(url_for("exams.summary", attempt_id=attempt.id))
     target = {"prev": position - 1, "next": position + 1, "stay": position}.get(go)
@@ -129,10 +130,10 @@ def question(attempt_id: int, position: int):
 @bp.post(f"{ATTEMPT}/questions/{POSITION}/save")
 def save(attempt_id: int, position: int):
     """Autosave one question (JSON). Retries are harmless; old saves never win."""
-    # Not @login_required: that loads the user row, and ownership is already
-    # part of save_answer's query.
-    user_id = session_user_id()
-    if user_id is None:
+    # Not @login_required: that loads the user row, and ownership (through a
+    # live log-in session) is already part of save_answer's query.
+    token = session_token_hash()
+    if token is None:
         return login_manager.unauthorized()
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
@@ -144,12 +145,18 @@ def save(attempt_id: int, position: int):
         where = ".".join(str(p) for p in first["loc"]) or "body"
         return jsonify(error=f"{where}: {first['msg']}"), 422
     now = now_utc()
+    cutoffs = live_cutoffs(now)
     result = save_answer(
-        db.session, user_id=user_id, attempt_id=attempt_id, position=position,
+        db.session, login=LoginProof(token, cutoffs.born_after, cutoffs.seen_after),
+        attempt_id=attempt_id, position=position,
         seq=data.seq, selected=data.selected, flagged=data.flagged, struck=data.struck,
         seconds_spent=data.seconds_spent, now=now, grace_seconds=current_app.config["GRACE_SECONDS"])
     if result.status == "not_found":
         db.session.rollback()
+        if not session_is_live(db.session, token, cutoffs):
+            # Logged out elsewhere, or the session expired: the page keeps the
+            # answer and asks the learner to log in again.
+            return login_manager.unauthorized()
         return jsonify(error=result.message), 404
     if result.status == "invalid":
         db.session.rollback()

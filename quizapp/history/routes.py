@@ -22,6 +22,8 @@ from .charts import trend_chart
 
 REVIEW_FILTERS = ("all", "wrong", "flagged", "unanswered")
 RECENT_FOR_DOMAINS = 5
+# Far past any real history; a larger page number shows an empty page.
+MAX_PAGE = 100_000
 
 
 def _finished_attempt(attempt_id: int) -> tuple[Attempt, list[tuple[AttemptQuestion, QuestionVersion, str]]]:
@@ -102,8 +104,11 @@ def _history_rows():
 @login_required
 def history():
     """All attempts, newest first, with a trend chart and domain scores per track."""
-    page = db.paginate(_history_rows(), per_page=current_app.config["HISTORY_PAGE_SIZE"],
-                       max_per_page=100, error_out=False)
+    # Read the page number ourselves: Flask-SQLAlchemy passes any integer to
+    # OFFSET, and page=461168601842738792 overflowed into a 500.
+    number = request.args.get("page", 1, type=int)
+    page = db.paginate(_history_rows(), page=min(max(number, 1), MAX_PAGE),
+                       per_page=current_app.config["HISTORY_PAGE_SIZE"], max_per_page=100, error_out=False)
     finished = db.session.execute(
         select(Attempt.id, Attempt.track_id, Attempt.finished_at, Attempt.correct_count,
                Attempt.length, Attempt.passed, Attempt.pass_percent)

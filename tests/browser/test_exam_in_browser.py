@@ -28,6 +28,11 @@ def register_and_start(page):
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Repeat password").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
+    # Registering sends a new learner to log in, with the email filled in.
+    expect(page.get_by_label("Email")).to_have_value("learner@example.com")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("link", name="learner@example.com")).to_be_visible()
     page.goto("/tracks/test-architect")
     page.get_by_role("button", name="Start exam").click()
     expect(page.get_by_role("heading", name="Question 1 of 5")).to_be_visible()

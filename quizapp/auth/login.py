@@ -1,0 +1,56 @@
+"""The current request's log-in: its session token, cutoffs, throttles, and starting one."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app, session
+from flask_login import login_user
+
+from ..extensions import db
+from ..models import User
+from . import throttle
+from .sessions import LiveCutoffs, open_session, token_hash
+
+
+def live_cutoffs(now) -> LiveCutoffs:
+    """The configured absolute lifetime and idle timeout, as cutoffs at `now`."""
+    config = current_app.config
+    return LiveCutoffs.at(now, timedelta(days=config["SESSION_LIFETIME_DAYS"]),
+                          timedelta(minutes=config["SESSION_IDLE_MINUTES"]))
+
+
+def session_token_hash() -> str | None:
+    """The hash of this cookie's log-in token, read from the signed session without a query.
+
+    The autosave route, the hottest path, checks the token inside its own
+    query instead of loading the user, which would add a query per save.
+    """
+    token = session.get("_user_id")
+    return token_hash(token) if isinstance(token, str) and token else None
+
+
+def start_session(user: User, now) -> None:
+    """Open a server-side session for `user` and put its token in a fresh cookie.
+
+    Nothing set in the cookie before (by anyone who could plant one) carries
+    over into the authenticated session. Call inside a write transaction.
+    """
+    token = open_session(db.session, user.id, now)
+    session.clear()
+    session.permanent = True
+    user.login_token = token
+    login_user(user)
+
+
+def login_throttles() -> tuple[throttle.Throttle, throttle.Throttle]:
+    """Failed log-ins per account and address, and per address across accounts."""
+    config = current_app.config
+    window = config["LOGIN_FAILURE_WINDOW_SECONDS"]
+    return (throttle.Throttle("login-pair", config["LOGIN_FAILURE_LIMIT"], window),
+            throttle.Throttle("login-address", config["LOGIN_ADDRESS_LIMIT"], window))
+
+
+def too_many(body: str, wait: int):
+    """A 429 answer with the page and how long to wait, in seconds."""
+    return body, 429, {"Retry-After": str(wait)}

@@ -1,0 +1,30 @@
+"""The base of every form: Flask-WTF's, reading only what a form can send."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import ImmutableMultiDict
+
+SUBMIT_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class Form(FlaskForm):
+    """A FlaskForm that takes a JSON body only as an object of text fields.
+
+    Flask-WTF also reads JSON bodies as form data and hands them to MultiDict
+    as they are: `false` raised a TypeError, and a nested object reached the
+    validators as a dict. Both were 500s; now such values are simply absent.
+    """
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):
+            if (request.method in SUBMIT_METHODS and request.is_json
+                    and not request.form and not request.files):
+                body = request.get_json(silent=True)
+                body = body if isinstance(body, dict) else {}
+                return ImmutableMultiDict({
+                    key: value for key, value in body.items()
+                    if isinstance(value, str)
+                    or (isinstance(value, list) and all(isinstance(v, str) for v in value))})
+            return super().wrap_formdata(form, formdata)

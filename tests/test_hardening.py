@@ -1,0 +1,349 @@
+"""Accounts and inputs as an attacker tries them: sessions that end, throttles, passwords,
+registration that tells nothing, no 500 on odd input, and time figures the server caps."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import timedelta
+
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from quizapp.auth import throttle
+from quizapp.extensions import db
+from quizapp.models import Attempt, AttemptQuestion, User, now_utc
+from quizapp.security import client_address_from
+from quizapp.config import trusted_networks
+
+from .conftest import PASSWORD, TEST_DATABASE_URL, Auth, backdate, csrf_from, fresh_app, drop_app, start_exam
+
+
+def log_out(client):
+    return client.post("/auth/logout", data={"csrf_token": csrf_from(client.get("/").get_data(as_text=True))})
+
+
+def copy_cookie(source, target):
+    """Give `target` the session cookie `source` has now, as an attacker who copied it would."""
+    target.set_cookie("session", source.get_cookie("session").value)
+
+
+def save(client, attempt_id, token, body, position=1):
+    return client.post(f"/attempts/{attempt_id}/questions/{position}/save", data=json.dumps(body),
+                       content_type="application/json",
+                       headers={"X-CSRFToken": token, "Accept": "application/json"})
+
+
+# --- sessions that end -----------------------------------------------------------------
+
+def test_a_cookie_copied_before_log_out_is_dead_after_it(synced, learner):
+    attempt_id = start_exam(learner)
+    token = csrf_from(learner.get(f"/attempts/{attempt_id}/questions/1").get_data(as_text=True))
+    thief = synced.test_client()
+    copy_cookie(learner, thief)
+    assert thief.get("/history").status_code == 200
+    assert save(thief, attempt_id, token, {"seq": 1, "selected": ["A"]}).json["saved"] is True
+
+    log_out(learner)
+    assert thief.get("/history").status_code == 302
+    refused = save(thief, attempt_id, token, {"seq": 2, "selected": ["B"]})
+    assert refused.status_code == 401 and "logged out" in refused.json["error"]
+    # A later log-in and log-out does not bring the copied cookie back.
+    Auth(learner).login()
+    assert thief.get("/history").status_code == 302
+    log_out(learner)
+    assert thief.get("/history").status_code == 302
+    with synced.app_context():
+        item = db.session.scalar(select(AttemptQuestion).where(AttemptQuestion.position == 1))
+        assert item.save_seq == 1  # the refused save changed nothing
+
+
+def test_log_out_everywhere_ends_every_device(synced, learner):
+    phone = synced.test_client()
+    Auth(phone).login()
+    page = learner.get("/account").get_data(as_text=True)
+    assert "Log out everywhere" in page
+    response = learner.post("/account/sessions/end", data={"csrf_token": csrf_from(page)})
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+    assert learner.get("/history").status_code == 302
+    assert phone.get("/history").status_code == 302
+
+
+def change_password(client, current, new, confirm=None):
+    page = client.get("/account").get_data(as_text=True)
+    return client.post("/account/password", data={
+        "current": current, "password": new, "confirm": confirm or new, "csrf_token": csrf_from(page)})
+
+
+def test_password_change_keeps_this_device_and_ends_the_others(synced, learner):
+    phone = synced.test_client()
+    Auth(phone).login()
+    assert change_password(learner, "not my password", "a brand new pass phrase").status_code == 422
+    assert phone.get("/history").status_code == 200  # a wrong current password changes nothing
+    response = change_password(learner, PASSWORD, "a brand new pass phrase")
+    assert response.status_code == 302
+    assert learner.get("/history").status_code == 200
+    assert phone.get("/history").status_code == 302
+    log_out(learner)
+    assert Auth(learner).login(password=PASSWORD).status_code == 401
+    assert Auth(learner).login(password="a brand new pass phrase").status_code == 302
+
+
+def test_password_change_applies_the_password_rules(learner):
+    response = change_password(learner, PASSWORD, "1234567890")
+    assert response.status_code == 422
+    assert "one of the most common" in response.get_data(as_text=True)
+
+
+def test_sessions_end_after_the_idle_timeout_and_the_absolute_lifetime(synced, learner):
+    attempt_id = start_exam(learner)
+    # Active through a whole exam: the page's clock calls keep the session alive.
+    start = now_utc()
+    for minute in range(0, 200, 10):
+        with time_machine.travel(start + timedelta(minutes=minute), tick=False):
+            assert learner.get(f"/attempts/{attempt_id}/clock").status_code == 200
+    # Two idle hours later it is over.
+    with time_machine.travel(start + timedelta(minutes=190 + 121), tick=False):
+        assert learner.get("/history").status_code == 302
+    # Kept busy, it still ends after 14 days.
+    Auth(learner).login()
+    start = now_utc()
+    for hour in range(0, 14 * 24, 1):
+        with time_machine.travel(start + timedelta(hours=hour), tick=False):
+            assert learner.get("/history").status_code == 200
+    with time_machine.travel(start + timedelta(days=14, minutes=1), tick=False):
+        assert learner.get("/history").status_code == 302
+
+
+def test_a_save_after_the_session_expired_is_401_and_changes_nothing(synced, learner):
+    attempt_id = start_exam(learner)
+    token = csrf_from(learner.get(f"/attempts/{attempt_id}/questions/1").get_data(as_text=True))
+    with time_machine.travel(now_utc() + timedelta(minutes=121), tick=False):
+        response = save(learner, attempt_id, token, {"seq": 1, "selected": ["A"]})
+    assert response.status_code == 401
+    with synced.app_context():
+        assert db.session.scalar(select(AttemptQuestion.save_seq).where(AttemptQuestion.position == 1)) == 0
+
+
+# --- password hashing outside the write lock --------------------------------------------
+
+@pytest.mark.skipif(TEST_DATABASE_URL.startswith("postgresql"), reason="SQLite's write lock")
+def test_another_learner_can_write_while_a_log_in_hashes(tmp_path, banks_dir, monkeypatch):
+    path = tmp_path / "hash.sqlite3"
+    app = fresh_app(f"sqlite:///{path}", banks_dir, sync=True)
+    client = app.test_client()
+    Auth(client).register()
+    log_out(client)
+    writes_during_hash = []
+
+    import quizapp.models as models
+    real = models.check_password_hash
+
+    def hash_and_try_a_write(stored, password):
+        other = sqlite3.connect(path, timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            writes_during_hash.append(True)
+        except sqlite3.OperationalError:
+            writes_during_hash.append(False)
+        finally:
+            other.close()
+        return real(stored, password)
+
+    monkeypatch.setattr(models, "check_password_hash", hash_and_try_a_write)
+    assert Auth(client).login(password="a wrong password").status_code == 401
+    assert Auth(client).login().status_code == 302
+    assert writes_during_hash == [True, True]
+    drop_app(app)
+
+
+# --- throttles --------------------------------------------------------------------------
+
+def client_at(app, address):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_spraying_many_accounts_from_one_address_is_slowed(synced):
+    sprayer = client_at(synced, "203.0.113.9")
+    statuses = [Auth(sprayer).login(f"user{i}@example.com", "Summer2026!!").status_code for i in range(30)]
+    assert statuses[:20] == [401] * 20
+    assert set(statuses[20:]) == {429}
+    refused = Auth(sprayer).login("user99@example.com", "Summer2026!!")
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+    assert "Too many failed log-ins" in refused.get_data(as_text=True)
+    # Another address is not affected.
+    assert Auth(client_at(synced, "198.51.100.7")).login("user1@example.com", "x" * 12).status_code == 401
+
+
+def test_a_stranger_cannot_lock_the_owner_out(synced):
+    Auth(client_at(synced, "198.51.100.7")).register("owner@example.com")
+    stranger = client_at(synced, "203.0.113.9")
+    for _ in range(12):
+        Auth(stranger).login("owner@example.com", "guessing wrong")
+    assert Auth(stranger).login("owner@example.com", PASSWORD).status_code == 429
+    owner = client_at(synced, "198.51.100.7")
+    assert Auth(owner).login("owner@example.com").status_code == 302
+
+
+def test_failed_log_ins_for_one_account_get_growing_delays_across_servers(synced):
+    Auth(synced.test_client()).register("victim@example.com")
+    first, second = synced.test_client(), synced.test_client()  # one database, two clients
+    start = now_utc()
+    with time_machine.travel(start, tick=False):
+        for i in range(5):
+            client = first if i % 2 else second
+            assert Auth(client).login("victim@example.com", "wrong password!").status_code == 401
+        refused = Auth(first).login("victim@example.com", "wrong password!")
+        assert refused.status_code == 429 and refused.headers["Retry-After"] == "2"
+    waits = []
+    moment = start
+    for _ in range(4):
+        moment += timedelta(seconds=int(refused.headers["Retry-After"]))
+        with time_machine.travel(moment, tick=False):
+            assert Auth(second).login("victim@example.com", "wrong password!").status_code == 401
+            refused = Auth(first).login("victim@example.com", "wrong password!")
+            assert refused.status_code == 429
+            waits.append(int(refused.headers["Retry-After"]))
+    assert waits == [4, 8, 16, 32]
+    moment += timedelta(seconds=32)
+    with time_machine.travel(moment, tick=False):
+        assert Auth(first).login("victim@example.com").status_code == 302
+
+
+def test_throttle_wait_grows_and_is_capped_by_the_window():
+    rule = throttle.Throttle("t", free=3, window_seconds=60)
+    now = now_utc()
+    assert rule.wait_seconds(2, now, now) == 0
+    assert [rule.wait_seconds(n, now, now) for n in (3, 4, 5, 6, 7, 8)] == [2, 4, 8, 16, 32, 60]
+    assert rule.wait_seconds(1000, now, now) == 60
+    assert rule.wait_seconds(3, now - timedelta(seconds=1), now) == 1
+    assert rule.wait_seconds(3, now - timedelta(seconds=5), now) == 0
+
+
+def test_forwarded_for_counts_only_behind_a_trusted_proxy(synced):
+    proxies = trusted_networks("10.0.0.0/8, 192.0.2.1")
+    assert client_address_from("203.0.113.5", "1.2.3.4", proxies) == "203.0.113.5"
+    assert client_address_from("10.1.2.3", "1.2.3.4", proxies) == "1.2.3.4"
+    assert client_address_from("10.1.2.3", "6.6.6.6, 1.2.3.4, 192.0.2.1", proxies) == "1.2.3.4"
+    assert client_address_from("10.1.2.3", "not an address", proxies) == "10.1.2.3"
+    assert client_address_from("10.1.2.3", "", proxies) == "10.1.2.3"
+    assert client_address_from("10.1.2.3", "1.2.3.4", []) == "10.1.2.3"
+    # Through the app: a header from an untrusted socket does not dodge the throttle.
+    client = client_at(synced, "203.0.113.9")
+    for i in range(21):
+        response = client.post(
+            "/auth/login", data={"email": f"u{i}@example.com", "password": "x" * 12,
+                                 "csrf_token": Auth(client).token()},
+            headers={"X-Forwarded-For": f"1.1.1.{i}"})
+    assert response.status_code == 429
+
+
+def test_registration_is_throttled_per_address(synced):
+    client = client_at(synced, "203.0.113.9")
+    statuses = [Auth(client).register(f"new{i}@example.com", login=False).status_code for i in range(11)]
+    assert statuses == [303] * 10 + [429]
+
+
+# --- passwords --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("password, message", [
+    ("1234567890", "one of the most common"),
+    ("password12", "one of the most common"),
+    ("learner@example.com", "Do not use your email address"),
+    ("short", "Use at least 10 characters."),
+    ("x" * 257, "Use at most 256 characters."),
+])
+def test_weak_passwords_are_refused_with_a_reason(app, auth, password, message):
+    response = auth.register(password=password)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(User)) is None
+
+
+def test_long_pass_phrases_are_accepted(app, auth):
+    phrase = "a long pass phrase that keeps going " * 5 + "x" * 40  # 220 characters
+    assert auth.register(password=phrase, login=False).status_code == 303
+    assert auth.login(password=phrase).status_code == 302
+
+
+# --- registration tells nothing ---------------------------------------------------------
+
+def test_registering_a_taken_email_answers_like_a_new_one(app, auth, monkeypatch):
+    import quizapp.auth.routes as routes
+    hashes = []
+    real = routes.generate_password_hash
+    monkeypatch.setattr(routes, "generate_password_hash", lambda p: hashes.append(p) or real(p))
+    new = auth.register("learner@example.com", login=False)
+    taken = auth.register("Learner@Example.com ", "another long password", login=False)
+    assert new.status_code == taken.status_code == 303
+    assert new.headers["Location"] == taken.headers["Location"]
+    assert len(hashes) == 2  # the same work, so about the same time
+    flashes = []
+    for _ in range(2):
+        flashes.append(auth.client.get(new.headers["Location"]).get_data(as_text=True))
+    with app.app_context():
+        users = db.session.scalars(select(User)).all()
+        assert len(users) == 1 and users[0].check_password(PASSWORD)  # the owner's password stands
+    # The next step tells an owner to log in with the password they have.
+    assert auth.login(password=PASSWORD).status_code == 302
+
+
+# --- no 500 on odd input ------------------------------------------------------------------
+
+@pytest.mark.parametrize("go", ["next\n", "prev\n", "stay\n", "summary\n", "   ", "\t", "3\n"])
+def test_odd_go_values_in_the_form_post_never_500(synced, learner, go):
+    attempt_id = start_exam(learner)
+    token = csrf_from(learner.get(f"/attempts/{attempt_id}/questions/1").get_data(as_text=True))
+    response = learner.post(f"/attempts/{attempt_id}/questions/1",
+                            data={"csrf_token": token, "choice": "A", "go": go})
+    assert response.status_code in (302, 422)
+    with synced.app_context():
+        item = db.session.scalar(select(AttemptQuestion).where(AttemptQuestion.position == 1))
+        # Refused means not saved; accepted whitespace means "stay".
+        assert (item.save_seq == 0) == (response.status_code == 422)
+
+
+def test_a_huge_history_page_number_is_an_empty_page(learner):
+    response = learner.get("/history?page=461168601842738792")
+    assert response.status_code == 200
+    assert learner.get("/history?page=-5").status_code == 200
+
+
+def test_a_deeply_nested_save_body_is_400(synced, learner):
+    attempt_id = start_exam(learner)
+    token = csrf_from(learner.get(f"/attempts/{attempt_id}/questions/1").get_data(as_text=True))
+    body = "[" * 100_000 + "]" * 100_000
+    response = learner.post(f"/attempts/{attempt_id}/questions/1/save", data=body[:60_000],
+                            content_type="application/json",
+                            headers={"X-CSRFToken": token, "Accept": "application/json"})
+    assert response.status_code == 400
+    nested = '{"seq": 1, "selected": ' + "[" * 1000 + "]" * 1000 + "}"
+    response = learner.post(f"/attempts/{attempt_id}/questions/1/save", data=nested,
+                            content_type="application/json",
+                            headers={"X-CSRFToken": token, "Accept": "application/json"})
+    assert response.status_code in (400, 422)
+
+
+def test_head_on_a_question_page_is_200(synced, learner):
+    attempt_id = start_exam(learner)
+    assert learner.head(f"/attempts/{attempt_id}/questions/1").status_code == 200
+
+
+# --- time figures capped by the server ------------------------------------------------------
+
+def test_a_question_cannot_take_longer_than_the_attempt_has_run(synced, learner):
+    attempt_id = start_exam(learner)
+    backdate(synced, attempt_id, 3)
+    token = csrf_from(learner.get(f"/attempts/{attempt_id}/questions/1").get_data(as_text=True))
+    assert save(learner, attempt_id, token, {"seq": 1, "selected": ["A"], "seconds_spent": 86_400}).json["saved"]
+    with synced.app_context():
+        item = db.session.scalar(select(AttemptQuestion).where(AttemptQuestion.position == 1))
+        assert 180 <= item.seconds_spent <= 185
+    learner.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": token})
+    html = learner.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert "1440 min" not in html and "(3 min" in html
