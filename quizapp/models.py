@@ -173,6 +173,8 @@ class QuestionVersion(db.Model):
     difficulty: Mapped[str | None] = mapped_column(String(20), default=None)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     shuffle: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Groups of items that must not share an exam (the bank's enemy_groups).
+    enemy_groups: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
 
     question: Mapped[Question] = relationship()

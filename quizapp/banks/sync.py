@@ -45,6 +45,8 @@ def version_content(question: BankQuestion) -> dict:
         "difficulty": spec.difficulty,
         "tags": spec.tags,
         "shuffle": spec.shuffle,
+        # Only when set, so adding the field changed no existing version's hash.
+        **({"enemy_groups": spec.enemy_groups} if spec.enemy_groups else {}),
     }
 
 

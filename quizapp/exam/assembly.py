@@ -19,6 +19,9 @@ class Candidate:
     domain: str
     choice_keys: tuple[str, ...]
     shuffle: bool = True
+    # Items that test the same fact or cue each other share a group; an exam
+    # holds at most one question of each group.
+    enemy_groups: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -133,9 +136,11 @@ def assemble(
     """Choose the questions of one exam.
 
     The length is uniform in [min, max]; each domain gets its largest-remainder
-    quota (a tied leftover seat goes to the domain with more unseen questions); within a domain the questions this user has seen least come first
-    (never seen before all others), ties broken at random; then question order
-    and, where allowed, choice order are shuffled.
+    quota (a tied leftover seat goes to the domain with more unseen questions);
+    within a domain the questions this user has seen least come first (never
+    seen before all others), ties broken at random, skipping any question whose
+    enemy group is already in the exam; then question order and, where
+    allowed, choice order are shuffled.
     """
     rng = random.Random(seed)
     length = rng.randint(min_questions, max_questions)
@@ -152,6 +157,7 @@ def assemble(
             by_domain[candidate.domain].append(candidate)
 
     chosen: list[Candidate] = []
+    taken_groups: set[str] = set()
     for slug in weights:
         pool = by_domain[slug]
         if len(pool) < quotas[slug]:
@@ -160,7 +166,19 @@ def assemble(
             )
         tie_breaks = {c.ref: rng.random() for c in pool}
         pool.sort(key=lambda c: (times_seen.get(c.ref, 0), tie_breaks[c.ref]))
-        chosen.extend(pool[: quotas[slug]])
+        picked = 0
+        for candidate in pool:
+            if picked == quotas[slug]:
+                break
+            if taken_groups.intersection(candidate.enemy_groups):
+                continue  # an item of its group is already in this exam
+            chosen.append(candidate)
+            taken_groups.update(candidate.enemy_groups)
+            picked += 1
+        if picked < quotas[slug]:
+            raise NotEnoughQuestions(
+                f"domain {slug} has only {picked} questions that are not enemies of one another "
+                f"but this exam needs {quotas[slug]}")
 
     rng.shuffle(chosen)
     placed = []

@@ -67,16 +67,17 @@ def start_attempt(session: Session, user_id: int, track: Track, now: datetime,
         seed = random.SystemRandom().randrange(2**31)
     rows = session.execute(
         select(Question.id, Question.domain, QuestionVersion.id, QuestionVersion.choices,
-               QuestionVersion.shuffle, QuestionVersion.answer)
+               QuestionVersion.shuffle, QuestionVersion.answer, QuestionVersion.enemy_groups)
         .join(QuestionVersion, (QuestionVersion.question_id == Question.id)
               & (QuestionVersion.content_hash == Question.current_hash))
         .where(Question.track_id == track.id, Question.retired_at.is_(None))
     ).all()
     versions = {}
     candidates = []
-    for question_id, domain, version_id, choices, shuffle, answer in rows:
+    for question_id, domain, version_id, choices, shuffle, answer, enemies in rows:
         versions[question_id] = (version_id, len(answer))
-        candidates.append(Candidate(question_id, domain, tuple(c["key"] for c in choices), shuffle))
+        candidates.append(Candidate(question_id, domain, tuple(c["key"] for c in choices), shuffle,
+                                    tuple(enemies or ())))
     exam = assemble(
         seed=seed, min_questions=track.min_questions, max_questions=track.max_questions,
         weights={d["slug"]: d["weight"] for d in track.domains}, candidates=candidates,

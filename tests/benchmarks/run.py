@@ -17,6 +17,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 from pathlib import Path
 
 from sqlalchemy import create_engine, insert, select, text
@@ -28,7 +29,7 @@ from quizapp.banks.sync import sync_banks
 from quizapp.extensions import db
 from quizapp.models import Attempt, AttemptQuestion, User, now_utc
 
-from ..servers import free_port, gunicorn
+from ..servers import HttpClient, csrf_token_in, free_port, gunicorn
 from .learners import PASSWORD, Learner, timed
 
 USERS = 11000
@@ -98,8 +99,32 @@ end
 """
 
 
+def failed_logins(base: str, stop: threading.Event, counter: list[int]) -> None:
+    """One client sending failed log-ins back to back, each for an unknown email.
+
+    An unknown email costs the server a full scrypt of the dummy hash, so every
+    request is the most expensive failure there is.
+    """
+    attacker = HttpClient(base)
+    _, _, html = attacker.get("/auth/login")
+    token = csrf_token_in(html)
+    n = 0
+    while not stop.is_set():
+        n += 1
+        try:
+            attacker.post_form("/auth/login", {"csrf_token": token, "email": f"nobody{n}@example.com",
+                                               "password": "not the password 1"})
+        except urllib.error.HTTPError as error:
+            if error.code != 401:
+                raise
+        counter[0] += 1
+
+
 def measure_ratios(label: str, url: str, workdir: Path) -> dict:
-    env = {"QUIZAPP_DATABASE_URL": url, "QUIZAPP_SECRET_KEY": "bench"}
+    # Throttles off for this phase: a throttled attacker costs the server
+    # almost nothing, and the phase measures the worst case, a hash per try.
+    env = {"QUIZAPP_DATABASE_URL": url, "QUIZAPP_SECRET_KEY": "bench",
+           "QUIZAPP_LOGIN_FAILURE_LIMIT": "1000000000", "QUIZAPP_LOGIN_ADDRESS_LIMIT": "1000000000"}
     results = {}
     plain = workdir / "plain.lua"
     plain.write_text(LUA_PERCENTILES)
@@ -122,11 +147,23 @@ def measure_ratios(label: str, url: str, workdir: Path) -> dict:
             {"Content-Type": "application/json", "X-CSRFToken": learner.token, "Cookie": cookie,
              "Accept": "application/json"}))
         results["save"] = wrk(f"http://127.0.0.1:{server.port}/", save)
+        stop, tries = threading.Event(), [0]
+        attack = threading.Thread(target=failed_logins, args=(f"http://127.0.0.1:{server.port}", stop, tries))
+        attack.start()
+        time.sleep(1)
+        before = tries[0]
+        results["save under login attack"] = wrk(f"http://127.0.0.1:{server.port}/", save)
+        attacked = (tries[0] - before) / WRK_SECONDS
+        stop.set()
+        attack.join(30)
     for name, r in results.items():
         print(f"{name} {label}: {r['rps']:.0f} req/s  p50 {r['p50']:.1f} ms  p95 {r['p95']:.1f} ms  "
               f"p99 {r['p99']:.1f} ms  non-2xx {r['errors']}", flush=True)
     print(f"ratio save/hello {label} {results['save']['rps'] / results['hello']['rps']:.2f}")
     print(f"ratio save/minimal {label} {results['save']['rps'] / results['minimal']['rps']:.2f}", flush=True)
+    print(f"login attack {label}: {attacked:.1f} failed log-ins/s from one client during the save run")
+    print(f"ratio save under login attack {label} "
+          f"{results['save under login attack']['rps'] / results['save']['rps']:.2f}", flush=True)
     return results
 
 

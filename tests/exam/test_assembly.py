@@ -126,3 +126,32 @@ def test_too_small_a_bank_says_which_domain():
     with pytest.raises(NotEnoughQuestions, match="connect"):
         assemble(seed=1, min_questions=10, max_questions=10, weights={"payments": 50, "connect": 50},
                  candidates=pool({"payments": 1}, 10) + pool({"connect": 1}, 2), times_seen={})
+
+
+def test_an_exam_never_holds_two_items_of_one_enemy_group_over_many_seeds():
+    weights = {"payments": 60, "connect": 40}
+    candidates = []
+    for domain in weights:
+        for i in range(12):
+            # Pairs inside a domain, and one group spanning both domains.
+            groups = (f"{domain}-pair-{i // 2}",) + (("cross",) if i == 0 else ())
+            candidates.append(Candidate(f"{domain}-{i}", domain, ("a", "b", "c"), True, groups))
+    for seed in range(300):
+        exam = assemble(seed=seed, min_questions=10, max_questions=10, weights=weights,
+                        candidates=candidates, times_seen={})
+        by_ref = {c.ref: c for c in candidates}
+        groups = [g for q in exam.questions for g in by_ref[q.ref].enemy_groups]
+        assert len(groups) == len(set(groups)), seed
+        assert exam.domain_counts() == {"payments": 6, "connect": 4}
+
+
+def test_enemies_that_leave_too_few_questions_are_refused_not_doubled():
+    weights = {"payments": 100}
+    candidates = [Candidate(f"q{i}", "payments", ("a", "b", "c"), True, ("same-fact",) if i < 4 else ())
+                  for i in range(6)]
+    # Six questions, four of one group: only three can share an exam.
+    assert len(assemble(seed=1, min_questions=3, max_questions=3, weights=weights,
+                        candidates=candidates, times_seen={}).questions) == 3
+    with pytest.raises(NotEnoughQuestions, match="not enemies"):
+        assemble(seed=1, min_questions=4, max_questions=4, weights=weights, candidates=candidates,
+                 times_seen={})
