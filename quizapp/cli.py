@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections import Counter
+from datetime import date
 
 import click
 from flask import Flask, current_app
@@ -41,12 +43,17 @@ def banks_cli() -> None:
 def banks_check(directory: str | None) -> None:
     """Report every problem in the banks, one a line; exit 1 if there is any."""
     result = load_banks(directory or default_banks_dir())
+    # Missing and stale translations come first and do not fail the check:
+    # the app shows those questions in English until a translator catches up.
+    for notice in result.notices:
+        click.echo(f"{notice} (notice)")
     if result.problems:
         _print_problems(result.problems)
         click.echo(f"{len(result.problems)} problem(s) found.", err=True)
         sys.exit(1)
     questions = sum(len(t.questions) for t in result.tracks)
-    click.echo(f"OK: {len(result.tracks)} track(s), {questions} questions, no problems.")
+    notices = f"; {len(result.notices)} translation notice(s)" if result.notices else ""
+    click.echo(f"OK: {len(result.tracks)} track(s), {questions} questions, no problems{notices}.")
 
 
 @banks_cli.command("sync")
@@ -70,8 +77,12 @@ def banks_sync(directory: str | None) -> None:
     click.echo(f"Synced {len(result.tracks)} track(s): {report}.")
 
 
-def bank_stats(tracks) -> dict:
-    """Per track: size, per-domain counts, 'choose N' share, full exams without repeats."""
+def bank_stats(tracks, today: date | None = None) -> dict:
+    """Per track: size, per-domain counts, 'choose N' share, difficulty mix, full exams
+    without repeats, answer cues, enemy groups and how recently items were verified."""
+    from .banks.cues import track_cues
+
+    today = today or date.today()
     stats = {}
     for track in tracks:
         spec = track.spec
@@ -80,13 +91,53 @@ def bank_stats(tracks) -> dict:
         for q in track.questions:
             counts[q.domain] += 1
         full = full_exams_without_repeat(counts, weights, spec.max_questions)
+        difficulty = Counter(q.spec.difficulty or "unlabelled" for q in track.questions)
+        total = len(track.questions) or 1
+        ages = [(today - date.fromisoformat(q.spec.verified)).days for q in track.questions if q.spec.verified]
+        groups = Counter(g for q in track.questions for g in q.spec.enemy_groups)
+        stale = {language: len(ids) for language, ids in track.stale_translations.items()}
         stats[spec.slug] = {
             "questions": len(track.questions),
             "domains": counts,
             "multiple_select": sum(isinstance(q.spec.answer, list) for q in track.questions),
+            "difficulty": {level: round(100 * difficulty[level] / total, 1)
+                           for level in ("easy", "medium", "hard", "unlabelled") if difficulty[level]},
             "full_exams_without_repeat": full,
+            "cues": {kind: report.as_dict()
+                     for kind, report in track_cues([q.spec for q in track.questions]).items()},
+            "enemy_groups": {"groups": len(groups), "items": sum(groups.values())},
+            "verified": {"items": len(ages), "never": len(track.questions) - len(ages),
+                         "older_than_180_days": sum(age > STALE_DAYS for age in ages)},
+            "translations": {
+                language: {"translated": sum(language in q.translations for q in track.questions),
+                           "stale": stale.get(language, 0),
+                           "missing": len(track.questions) - sum(language in q.translations
+                                                                 for q in track.questions) - stale.get(language, 0)}
+                for language in spec.languages if language != "en"},
         }
     return stats
+
+
+STALE_DAYS = 180
+
+
+@banks_cli.command("stale")
+@click.option("--days", default=STALE_DAYS, show_default=True, help="Older than this counts as stale.")
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+def banks_stale(days: int, directory: str | None) -> None:
+    """List items not checked against the docs within --days (or never), oldest first."""
+    result = load_banks(directory or default_banks_dir())
+    today = date.today()
+    stale = []
+    for track in result.tracks:
+        for q in track.questions:
+            age = (today - date.fromisoformat(q.spec.verified)).days if q.spec.verified else None
+            if age is None or age > days:
+                stale.append((age if age is not None else 10**6, q))
+    for age, q in sorted(stale, key=lambda pair: (-pair[0], pair[1].spec.id)):
+        when = f"verified {q.spec.verified}" if q.spec.verified else "never verified"
+        click.echo(f"{q.path}:{q.line}: {q.spec.id}: {when}")
+    click.echo(f"{len(stale)} item(s) not verified in the last {days} days.", err=True)
 
 
 @banks_cli.command("stats")
@@ -107,6 +158,43 @@ def banks_stats(as_json: bool, directory: str | None) -> None:
                 click.echo(f"  {domain}: {count}")
     if result.problems:
         click.echo(f"warning: {len(result.problems)} problem(s); run `banks check`.", err=True)
+
+
+@banks_cli.command("translation-template")
+@click.argument("track")
+@click.argument("language")
+@click.option("--domain", help="Only this domain.")
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+def banks_translation_template(track: str, language: str, domain: str | None, directory: str | None) -> None:
+    """Print translation entries to fill in: every question of TRACK with no fresh LANGUAGE text.
+
+    Each entry carries the English text and its `source` hash; replace the
+    English with the translation and add the entries to
+    translations/LANGUAGE/<domain>.yaml.
+    """
+    from ruamel.yaml import YAML
+    from ruamel.yaml.scalarstring import LiteralScalarString
+
+    from .banks.translations import source_hash
+
+    result = load_banks(directory or default_banks_dir())
+    bank = next((t for t in result.tracks if t.spec.slug == track), None)
+    if bank is None:
+        raise click.UsageError(f"no track {track!r} in the banks")
+    by_domain: dict[str, list] = {}
+    for q in bank.questions:
+        if language in q.translations or (domain and q.domain != domain):
+            continue
+        spec = q.spec
+        by_domain.setdefault(q.domain, []).append({
+            "id": spec.id, "source": source_hash(spec.stem, spec.choices, spec.explanation),
+            "stem": LiteralScalarString(spec.stem.rstrip() + "\n"), "choices": dict(spec.choices),
+            "explanation": LiteralScalarString(spec.explanation.rstrip() + "\n")})
+    yaml = YAML()
+    yaml.width = 100
+    for slug, entries in by_domain.items():
+        click.echo(f"# translations/{language}/{slug}.yaml")
+        yaml.dump({"language": language, "domain": slug, "questions": entries}, sys.stdout)
 
 
 @click.group("exam")
@@ -130,8 +218,8 @@ def exam_preview(slug: str, seed: int, as_json: bool, directory: str | None) -> 
     exam = assemble(
         seed=seed, min_questions=spec.min_questions, max_questions=spec.max_questions,
         weights={d.slug: d.weight for d in spec.domains},
-        candidates=[Candidate(q.spec.id, q.domain, tuple(q.spec.choices), q.spec.shuffle)
-                    for q in track.questions],
+        candidates=[Candidate(q.spec.id, q.domain, tuple(q.spec.choices), q.spec.shuffle,
+                              tuple(q.spec.enemy_groups)) for q in track.questions],
         times_seen={},
     )
     domains = {d.slug: exam.domain_counts().get(d.slug, 0) for d in spec.domains}

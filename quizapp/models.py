@@ -63,6 +63,8 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    # The interface language the learner chose on the account page; None follows the browser.
+    locale: Mapped[str | None] = mapped_column(String(10), default=None)
 
     # Not a column: the log-in token of the session this request was loaded
     # for. Flask-Login keeps get_id() in the cookie, so the cookie names a
@@ -186,6 +188,27 @@ class QuestionVersion(db.Model):
         return {c["key"]: c["text"] for c in self.choices}
 
 
+class QuestionTranslation(db.Model):
+    """A version's stem, options and explanation in another language.
+
+    Tied to the English version it was made from: when the English changes,
+    the new version has no translation until a translator updates it, and
+    exams show that question in English meanwhile.
+    """
+
+    __tablename__ = "question_translations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_version_id: Mapped[int] = mapped_column(ForeignKey("question_versions.id"))
+    language: Mapped[str] = mapped_column(String(10))
+    stem: Mapped[str] = mapped_column(Text)
+    # {"a": "...", ...}: the same keys as the English version's choices.
+    choices: Mapped[dict[str, str]] = mapped_column(JSON)
+    explanation: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (UniqueConstraint("question_version_id", "language"),)
+
+
 class AttemptStatus(str, enum.Enum):
     """Where an attempt stands."""
 
@@ -213,6 +236,8 @@ class Attempt(db.Model):
     pass_percent: Mapped[int] = mapped_column(Integer)
     correct_count: Mapped[int | None] = mapped_column(Integer, default=None)
     passed: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    # The language the learner chose at start: questions, review and result use it.
+    language: Mapped[str] = mapped_column(String(10), default="en", server_default="en")
 
     track: Mapped[Track] = relationship()
 

@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 CHOICE_KEY = r"^[a-z0-9][a-z0-9_-]{0,19}$"
 NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five"}
+# References settle facts: Stripe's docs first, its other pages (support, changelog) too.
+REFERENCE_HOSTS = r"^https://([a-z0-9-]+\.)?stripe\.com(/|$)"
 CHOOSE_N = re.compile(r"\(Choose (two|three|four|five|[2-5])\.?\)", re.IGNORECASE)
 
 
@@ -119,6 +121,9 @@ class QuestionSpec(StrictModel):
         for link in references:
             if not re.match(r"^https://[a-z0-9.-]+\.[a-z]{2,}(/\S*)?$", link, re.IGNORECASE):
                 raise ValueError(f"{link!r} is not an https link; give a full https:// address")
+            if not re.match(REFERENCE_HOSTS, link, re.IGNORECASE):
+                raise ValueError(f"{link!r} is not on Stripe's own site; cite docs.stripe.com "
+                                 "(or another stripe.com page)")
         return references
 
     @field_validator("answer")

@@ -61,8 +61,11 @@ def times_seen(session: Session, user_id: int, track_id: int) -> dict[int, int]:
 
 
 def start_attempt(session: Session, user_id: int, track: Track, now: datetime,
-                  seed: int | None = None) -> Attempt:
-    """Assemble a new exam for the user and store it as an attempt in progress."""
+                  seed: int | None = None, language: str = "en") -> Attempt:
+    """Assemble a new exam for the user and store it as an attempt in progress.
+
+    `language` only chooses the text shown; assembly and scoring ignore it.
+    """
     if seed is None:
         seed = random.SystemRandom().randrange(2**31)
     rows = session.execute(
@@ -86,7 +89,7 @@ def start_attempt(session: Session, user_id: int, track: Track, now: datetime,
     attempt = Attempt(
         user_id=user_id, track_id=track.id, seed=seed, status=IN_PROGRESS, started_at=now,
         deadline=clock.deadline_for(now, track.duration_minutes), length=exam.length,
-        pass_percent=track.pass_percent,
+        pass_percent=track.pass_percent, language=language,
     )
     session.add(attempt)
     session.flush()

@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
-from wtforms import BooleanField, IntegerField, SelectMultipleField, StringField
+from wtforms import BooleanField, IntegerField, RadioField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional, Regexp
 
 from ..forms import Form
 from .attempts import LABELS
 
+# Each language named in itself: a learner looks for their own language's name.
+LANGUAGE_NAMES = {"en": "English", "ja": "日本語"}
+
 
 class StartForm(Form):
-    """Start (or resume) an exam: only the CSRF token."""
+    """Start (or resume) an exam, in one of the track's languages."""
+
+    language = RadioField(choices=[SelectChoice("en", "English")], default="en", validate_choice=True)
+
+    def __init__(self, *args, languages: list[str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        offered = languages or ["en"]
+        self.language.choices = [SelectChoice(code, LANGUAGE_NAMES.get(code, code), render_kw={"lang": code})
+                                 for code in offered]
 
 
 class SubmitForm(Form):

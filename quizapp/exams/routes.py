@@ -12,11 +12,11 @@ from ..exam import clock
 from ..auth.login import live_cutoffs, session_token_hash
 from ..auth.sessions import session_is_live
 from ..extensions import db, login_manager
-from ..models import Attempt, AttemptQuestion, QuestionVersion, Track, now_utc
+from ..models import Attempt, AttemptQuestion, QuestionTranslation, QuestionVersion, Track, now_utc
 from . import bp
 from .attempts import (LoginProof, close_if_overdue, finish_attempt, in_progress_attempt,
                        labels_for, save_answer, start_attempt)
-from .forms import AnswerForm, SaveRequest, SubmitForm
+from .forms import AnswerForm, SaveRequest, StartForm, SubmitForm
 
 # Ids beyond a 32-bit integer cannot exist; refusing them in the URL keeps
 # PostgreSQL from raising "integer out of range" as a 500.
@@ -48,8 +48,11 @@ def start(slug: str):
             db.session, attempt, now, current_app.config["GRACE_SECONDS"]):
         flash("You have this exam in progress; it continues where you left it.", "info")
         return redirect(url_for("exams.resume", attempt_id=attempt.id))
+    form = StartForm(languages=track.languages)
+    if not form.validate():
+        abort(400, "Choose one of this exam's languages.")
     try:
-        attempt = start_attempt(db.session, current_user.id, track, now)
+        attempt = start_attempt(db.session, current_user.id, track, now, language=form.language.data)
         db.session.commit()
     except IntegrityError:
         # Another request (a double click, another server) started it first.
@@ -79,13 +82,20 @@ def _question_page(attempt: Attempt, position: int, form: AnswerForm, status: in
     if not 1 <= position <= len(items):
         abort(404, "No such question in this attempt.")
     item = items[position - 1]
-    version = db.session.get(QuestionVersion, item.question_version_id)
+    version, translation = db.session.execute(
+        select(QuestionVersion, QuestionTranslation).outerjoin(QuestionTranslation, (
+            QuestionTranslation.question_version_id == QuestionVersion.id)
+            & (QuestionTranslation.language == attempt.language))
+        .where(QuestionVersion.id == item.question_version_id)).one()
     shown = labels_for(item.choice_order)
-    texts = version.choice_text()
+    # No translation yet (the English changed since): this question shows in English.
+    texts = translation.choices if translation else version.choice_text()
     choices = [{"label": shown[key], "text": texts[key], "selected": key in item.selected,
                 "struck": key in item.struck} for key in item.choice_order]
     return render_template(
-        "exams/question.html", attempt=attempt, item=item, stem=version.stem, choices=choices,
+        "exams/question.html", attempt=attempt, item=item,
+        stem=translation.stem if translation else version.stem, choices=choices,
+        untranslated=attempt.language != "en" and translation is None,
         items=items, form=form,
         remaining=clock.remaining_seconds(attempt.deadline, now_utc()),
     ), status

@@ -16,7 +16,7 @@ from ..exam.insights import ItemFacts, attempt_insight
 from ..exams.attempts import labels_for
 from ..exams.routes import ATTEMPT, owned_attempt
 from ..extensions import db
-from ..models import Attempt, AttemptQuestion, Question, QuestionVersion, Track
+from ..models import Attempt, AttemptQuestion, Question, QuestionTranslation, QuestionVersion, Track
 from . import bp
 from .charts import trend_chart
 
@@ -32,12 +32,15 @@ def _finished_attempt(attempt_id: int) -> tuple[Attempt, list[tuple[AttemptQuest
         # Nothing about answers may show before submission.
         abort(404, "This attempt is still in progress; submit it to see the result.")
     rows = db.session.execute(
-        select(AttemptQuestion, QuestionVersion, Question.bank_id)
+        select(AttemptQuestion, QuestionVersion, Question.bank_id, QuestionTranslation)
         .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.question_version_id)
         .join(Question, Question.id == QuestionVersion.question_id)
+        .outerjoin(QuestionTranslation, (QuestionTranslation.question_version_id == QuestionVersion.id)
+                   & (QuestionTranslation.language == attempt.language))
         .where(AttemptQuestion.attempt_id == attempt.id).order_by(AttemptQuestion.position)
     ).all()
-    return attempt, [tuple(r) for r in rows]
+    translations = {item.id: translation for item, _, _, translation in rows}
+    return attempt, [(item, version, bank_id) for item, version, bank_id, _ in rows], translations
 
 
 def _track(attempt: Attempt) -> Track:
@@ -48,7 +51,7 @@ def _track(attempt: Attempt) -> Track:
 @login_required
 def result(attempt_id: int):
     """Score, pass or fail, time used, domains weakest first, counts and insight."""
-    attempt, rows = _finished_attempt(attempt_id)
+    attempt, rows, _ = _finished_attempt(attempt_id)
     track = _track(attempt)
     result = scoring.score([(v.domain, i.selected, v.answer) for i, v, _ in rows],
                            attempt.pass_percent, [d["slug"] for d in track.domains])
@@ -66,7 +69,7 @@ def result(attempt_id: int):
 @login_required
 def review(attempt_id: int):
     """Every question with the learner's answer, the key and the explanation."""
-    attempt, rows = _finished_attempt(attempt_id)
+    attempt, rows, translations = _finished_attempt(attempt_id)
     track = _track(attempt)
     show = request.args.get("show", "all")
     domain = request.args.get("domain", "")
@@ -86,10 +89,15 @@ def review(attempt_id: int):
         if domain and version.domain != domain:
             continue
         labels = labels_for(item.choice_order)
-        texts = version.choice_text()
-        choices = [{"label": labels[k], "text": texts[k], "chosen": k in item.selected,
+        english = version.choice_text()
+        translation = translations.get(item.id)
+        texts = translation.choices if translation else english
+        choices = [{"label": labels[k], "text": texts[k], "english": english[k], "chosen": k in item.selected,
                     "key": k in version.answer} for k in item.choice_order]
-        shown.append({"item": item, "version": version, "bank_id": bank_id, "choices": choices})
+        shown.append({"item": item, "version": version, "bank_id": bank_id, "choices": choices,
+                      "stem": translation.stem if translation else version.stem,
+                      "explanation": translation.explanation if translation else version.explanation,
+                      "translated": translation is not None})
     return render_template("history/review.html", attempt=attempt, track=track, shown=shown,
                            show=show, domain=domain, titles=titles, filters=REVIEW_FILTERS)
 

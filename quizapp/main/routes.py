@@ -39,4 +39,4 @@ def track(slug: str):
     if current_user.is_authenticated:
         attempt = in_progress_attempt(db.session, current_user.id, track.id)
     return render_template("main/track.html", track=track, bank_size=bank_size,
-                           attempt=attempt, form=StartForm())
+                           attempt=attempt, form=StartForm(languages=track.languages))
