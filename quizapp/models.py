@@ -134,6 +134,17 @@ class Track(db.Model):
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     # [{"slug", "title", "weight"}] in the track file's order.
     domains: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # {"ja": {"title", "description", "domains": {slug: title}}}
+    translations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    def text(self, field: str, locale: str) -> str:
+        """The track's title or description in `locale`, else in English."""
+        return (self.translations or {}).get(locale, {}).get(field) or getattr(self, field)
+
+    def domain_title(self, slug: str, locale: str) -> str:
+        """A domain's title in `locale`, else in English, else its slug."""
+        translated = (self.translations or {}).get(locale, {}).get("domains", {}).get(slug)
+        return translated or self.domain_titles().get(slug, slug)
 
     def domain_titles(self) -> dict[str, str]:
         """Map each domain slug to its title."""

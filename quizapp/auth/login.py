@@ -37,7 +37,10 @@ def start_session(user: User, now) -> None:
     over into the authenticated session. Call inside a write transaction.
     """
     token = open_session(db.session, user.id, now)
+    locale = user.locale or session.get("locale")  # the account's choice, else this browser's
     session.clear()
+    if locale:
+        session["locale"] = locale
     session.permanent = True
     user.login_token = token
     login_user(user)

@@ -34,6 +34,14 @@ class DomainSpec(StrictModel):
     weight: int = Field(gt=0, le=100)
 
 
+class TrackTranslation(StrictModel):
+    """The track's own words (title, description, domain titles) in another language."""
+
+    title: str = Field(min_length=1, max_length=200)
+    description: str = ""
+    domains: dict[str, str] = Field(default_factory=dict)
+
+
 class TrackSpec(StrictModel):
     """The track file: the exam's format and its domains."""
 
@@ -46,6 +54,7 @@ class TrackSpec(StrictModel):
     pass_percent: int = Field(gt=0, le=100)
     languages: list[str] = Field(default_factory=list)
     domains: list[DomainSpec] = Field(min_length=1)
+    translations: dict[str, TrackTranslation] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _consistent(self) -> TrackSpec:
@@ -58,6 +67,10 @@ class TrackSpec(StrictModel):
         doubled = sorted({s for s in slugs if slugs.count(s) > 1})
         if doubled:
             raise ValueError(f"domain {', '.join(doubled)} is declared twice; keep one")
+        for language, text in self.translations.items():
+            unknown = sorted(set(text.domains) - set(slugs))
+            if unknown:
+                raise ValueError(f"translations.{language} names unknown domain {', '.join(unknown)}")
         return self
 
 

@@ -72,6 +72,7 @@ def _upsert_track(session: Session, bank: TrackBank) -> Track:
     track.pass_percent = spec.pass_percent
     track.languages = list(spec.languages)
     track.domains = [d.model_dump() for d in spec.domains]
+    track.translations = {language: text.model_dump() for language, text in spec.translations.items()}
     session.flush()
     return track
 

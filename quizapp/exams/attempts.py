@@ -6,13 +6,14 @@ No Flask here: routes and CLI commands pass the session, the user and `now`.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Integer, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..exam import clock, scoring
+from ..translatable import N_
 from ..exam.assembly import Candidate, assemble
 from ..models import (Attempt, AttemptQuestion, AttemptStatus, Question, QuestionVersion, Track,
                       UserSession)
@@ -167,7 +168,9 @@ class SaveResult:
     """What happened to one save."""
 
     status: str  # "saved", "stale", "not_found", "closed", "invalid"
+    # English, marked for translation; the route shows it in the learner's language.
     message: str = ""
+    values: dict = field(default_factory=dict)
     seq: int = 0
     deadline: datetime | None = None
 
@@ -247,20 +250,20 @@ def save_answer(
     locked = session.get_bind().dialect.name == "postgresql"
     row = session.execute((_READ_FOR_SAVE_LOCKED if locked else _READ_FOR_SAVE)[how], params).one_or_none()
     if row is None:
-        return SaveResult("not_found", "No such question in your attempts.")
+        return SaveResult("not_found", N_("No such question in your attempts."))
     item_id, choice_order, choose, stored, stored_seq, changes, status, deadline, started_at = row
     if status != IN_PROGRESS:
-        return SaveResult("closed", "This exam has ended; answers can no longer change.")
+        return SaveResult("closed", N_("This exam has ended; answers can no longer change."))
     if not clock.accepts_saves(deadline, now, grace_seconds):
         attempt = session.get(Attempt, attempt_id)
         finish_attempt(session, attempt, now)
-        return SaveResult("closed", "Time is up: this answer arrived after the deadline.")
+        return SaveResult("closed", N_("Time is up: this answer arrived after the deadline."))
     keys = keys_for(choice_order, selected)
     struck_keys = keys_for(choice_order, struck)
     if keys is None or struck_keys is None:
-        return SaveResult("invalid", "That option is not part of this question.")
+        return SaveResult("invalid", N_("That option is not part of this question."))
     if len(set(keys)) > choose:
-        return SaveResult("invalid", f"Choose no more than {choose} options.")
+        return SaveResult("invalid", N_("Choose no more than %(n)s options."), values={"n": choose})
     keys = sorted(set(keys), key=choice_order.index)
     if keys != stored:
         elapsed = max(0, int((now - started_at).total_seconds()))
@@ -275,5 +278,5 @@ def save_answer(
         "new_seconds_spent": seconds_spent,
     }).rowcount
     if not applied:
-        return SaveResult("stale", "A newer answer is already saved.", seq=stored_seq, deadline=deadline)
+        return SaveResult("stale", N_("A newer answer is already saved."), seq=stored_seq, deadline=deadline)
     return SaveResult("saved", seq=new_seq, deadline=deadline)

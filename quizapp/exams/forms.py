@@ -7,6 +7,8 @@ from wtforms import BooleanField, IntegerField, RadioField, SelectMultipleField,
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional, Regexp
 
+from flask_babel import lazy_gettext as _l
+
 from ..forms import Form
 from .attempts import LABELS
 
@@ -41,7 +43,7 @@ class AnswerForm(Form):
     seconds_spent = IntegerField(validators=[Optional(), NumberRange(min=0, max=24 * 3600)])
     # \Z, not $: "next\n" must not pass (Python's $ matches before a final newline).
     go = StringField(validators=[Optional(), Regexp(r"\A(prev|next|summary|stay|\d{1,3})\Z",
-                                                    message="Unknown destination.")])
+                                                    message=_l("Unknown destination."))])
 
 
 class SaveRequest(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -24,12 +25,31 @@ ATTEMPT = "/attempts/<int(max=2147483647):attempt_id>"
 POSITION = "<int(min=1,max=999):position>"
 
 
+@bp.app_context_processor
+def _exam_messages():
+    """The exam page script's words, translated here: the script itself holds no text."""
+    def messages() -> dict[str, str]:
+        return {
+            "ten_minutes": _("10 minutes left."), "five_minutes": _("5 minutes left."),
+            "one_minute": _("1 minute left."), "saving": _("Saving..."), "saved": _("Saved %(time)s"),
+            "not_saved": _("Not saved: %(reason)s"),
+            "session_ended": _("your session has ended."),
+            "kept": _("Your answer is kept on this device and sent when you reload the page."),
+            "ended": _("This exam has ended."), "refused": _("the answer was refused"),
+            "offline": _("Connection lost - answers are kept and sent when it returns"),
+            "retrying": _("Not saved - retrying"),
+            "offline_stay": _("Connection lost - stay on this question until it returns"),
+            "too_many": _("Select no more than %(n)s options; clear one first."),
+        }
+    return {"exam_messages": messages}
+
+
 def owned_attempt(attempt_id: int) -> Attempt:
     """The current user's attempt, closed first if it is overdue; 404 for anyone else."""
     attempt = db.session.scalar(
         select(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == current_user.id))
     if attempt is None:
-        abort(404, "No such attempt.")
+        abort(404, _("No such attempt."))
     if close_if_overdue(db.session, attempt, now_utc(), current_app.config["GRACE_SECONDS"]):
         db.session.commit()
     return attempt
@@ -41,16 +61,16 @@ def start(slug: str):
     """Start an exam on a track, or resume the one in progress."""
     track = db.session.scalar(select(Track).where(Track.slug == slug))
     if track is None:
-        abort(404, "No such track.")
+        abort(404, _("No such track."))
     now = now_utc()
     attempt = in_progress_attempt(db.session, current_user.id, track.id)
     if attempt is not None and not close_if_overdue(
             db.session, attempt, now, current_app.config["GRACE_SECONDS"]):
-        flash("You have this exam in progress; it continues where you left it.", "info")
+        flash(_("You have this exam in progress; it continues where you left it."), "info")
         return redirect(url_for("exams.resume", attempt_id=attempt.id))
     form = StartForm(languages=track.languages)
     if not form.validate():
-        abort(400, "Choose one of this exam's languages.")
+        abort(400, _("Choose one of this exam's languages."))
     try:
         attempt = start_attempt(db.session, current_user.id, track, now, language=form.language.data)
         db.session.commit()
@@ -80,7 +100,7 @@ def _question_page(attempt: Attempt, position: int, form: AnswerForm, status: in
     items = db.session.scalars(select(AttemptQuestion).where(
         AttemptQuestion.attempt_id == attempt.id).order_by(AttemptQuestion.position)).all()
     if not 1 <= position <= len(items):
-        abort(404, "No such question in this attempt.")
+        abort(404, _("No such question in this attempt."))
     item = items[position - 1]
     version, translation = db.session.execute(
         select(QuestionVersion, QuestionTranslation).outerjoin(QuestionTranslation, (
@@ -96,6 +116,7 @@ def _question_page(attempt: Attempt, position: int, form: AnswerForm, status: in
         "exams/question.html", attempt=attempt, item=item,
         stem=translation.stem if translation else version.stem, choices=choices,
         untranslated=attempt.language != "en" and translation is None,
+        text_language=attempt.language if translation else "en",
         items=items, form=form,
         remaining=clock.remaining_seconds(attempt.deadline, now_utc()),
     ), status
@@ -107,7 +128,7 @@ def question(attempt_id: int, position: int):
     """One question; a POST saves it and moves on (the page without JavaScript)."""
     attempt = owned_attempt(attempt_id)
     if not attempt.in_progress:
-        flash("This exam has ended.", "info")
+        flash(_("This exam has ended."), "info")
         return redirect(url_for("history.result", attempt_id=attempt.id))
     form = AnswerForm()
     if request.method != "POST":  # GET, and HEAD like it
@@ -119,14 +140,14 @@ def question(attempt_id: int, position: int):
         selected=form.choice.data or [], flagged=form.flagged.data, struck=form.struck.data or [],
         seconds_spent=form.seconds_spent.data, now=now_utc(), grace_seconds=current_app.config["GRACE_SECONDS"])
     if result.status == "not_found":
-        abort(404, result.message)
+        abort(404, _(result.message))
     if result.status == "invalid":
         db.session.rollback()
-        form.choice.errors = [result.message]
+        form.choice.errors = [_(result.message, **result.values)]
         return _question_page(attempt, position, form, 422)
     db.session.commit()
     if result.status == "closed":
-        flash(result.message, "warning")
+        flash(_(result.message), "warning")
         return redirect(url_for("history.result", attempt_id=attempt.id))
     go = (form.go.data or "").strip() or "stay"
     if go == "summary":
@@ -147,13 +168,13 @@ def save(attempt_id: int, position: int):
         return login_manager.unauthorized()
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        return jsonify(error="Send the answer as a JSON object."), 400
+        return jsonify(error=_("Send the answer as a JSON object.")), 400
     try:
         data = SaveRequest.model_validate(body)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "body"
-        return jsonify(error=f"{where}: {first['msg']}"), 422
+        return jsonify(error=_("%(where)s: %(problem)s", where=where, problem=first["msg"])), 422
     now = now_utc()
     cutoffs = live_cutoffs(now)
     result = save_answer(
@@ -167,13 +188,13 @@ def save(attempt_id: int, position: int):
             # Logged out elsewhere, or the session expired: the page keeps the
             # answer and asks the learner to log in again.
             return login_manager.unauthorized()
-        return jsonify(error=result.message), 404
+        return jsonify(error=_(result.message)), 404
     if result.status == "invalid":
         db.session.rollback()
-        return jsonify(error=result.message), 422
+        return jsonify(error=_(result.message, **result.values)), 422
     db.session.commit()
     if result.status == "closed":
-        return jsonify(error=result.message,
+        return jsonify(error=_(result.message),
                        result_url=url_for("history.result", attempt_id=attempt_id)), 409
     return jsonify(saved=result.status == "saved", seq=result.seq, saved_at=now.isoformat(),
                    remaining_seconds=clock.remaining_seconds(result.deadline, now))

@@ -7,6 +7,8 @@ import io
 from collections import defaultdict
 
 from flask import Response, abort, current_app, render_template, request
+from flask_babel import format_datetime
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -30,7 +32,7 @@ def _finished_attempt(attempt_id: int) -> tuple[Attempt, list[tuple[AttemptQuest
     attempt = owned_attempt(attempt_id)
     if attempt.in_progress:
         # Nothing about answers may show before submission.
-        abort(404, "This attempt is still in progress; submit it to see the result.")
+        abort(404, _("This attempt is still in progress; submit it to see the result."))
     rows = db.session.execute(
         select(AttemptQuestion, QuestionVersion, Question.bank_id, QuestionTranslation)
         .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.question_version_id)
@@ -74,10 +76,10 @@ def review(attempt_id: int):
     show = request.args.get("show", "all")
     domain = request.args.get("domain", "")
     if show not in REVIEW_FILTERS:
-        abort(400, f"Unknown filter {show!r}; use one of {', '.join(REVIEW_FILTERS)}.")
+        abort(400, _("Unknown filter %(show)r; use one of %(filters)s.", show=show, filters=", ".join(REVIEW_FILTERS)))
     titles = track.domain_titles()
     if domain and domain not in titles:
-        abort(400, "Unknown domain.")
+        abort(400, _("Unknown domain."))
     shown = []
     for item, version, bank_id in rows:
         if show == "wrong" and (item.is_correct or not item.selected):
@@ -141,7 +143,7 @@ def history():
     trends = []
     for track_id, rows in by_track.items():
         track = tracks[track_id]
-        chart = trend_chart([(r.finished_at.strftime("%Y-%m-%d %H:%M"), 100.0 * r.correct_count / r.length,
+        chart = trend_chart([(format_datetime(r.finished_at, "short"), 100.0 * r.correct_count / r.length,
                               bool(r.passed)) for r in rows], track.pass_percent)
         recent = rows[-RECENT_FOR_DOMAINS:]
         trends.append({"track": track, "chart": chart, "recent": recent,
