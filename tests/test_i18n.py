@@ -121,3 +121,25 @@ def test_wrapped_japanese_lines_join_without_spaces_and_english_with_one():
     html = str(paragraphs("A line\nwrapped here.\n\n日本語の文が\n続きます。`PaymentIntent` を\n使います。"))
     assert html == ("<p>A line wrapped here.</p>"
                     "<p>日本語の文が続きます。<code>PaymentIntent</code> を使います。</p>")
+
+
+def test_every_interface_message_has_a_japanese_translation(tmp_path):
+    """Extract the messages from the code as it is now: a new string without a translation fails."""
+    import subprocess
+    import sys
+
+    from babel.messages.pofile import read_po
+
+    from quizapp.config import PROJECT_ROOT
+    pot_path = tmp_path / "messages.pot"
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "N_",
+                    "-k", "_l", "--no-location", "-o", str(pot_path), "."],
+                   cwd=PROJECT_ROOT, check=True, capture_output=True)
+    with open(PROJECT_ROOT / "quizapp/translations/ja/LC_MESSAGES/messages.po", "rb") as po:
+        catalog = read_po(po, locale="ja")
+    with open(pot_path, "rb") as pot:
+        template = read_po(pot)
+    assert len(template) > 250
+    translated = {m.id for m in catalog if m.id and "fuzzy" not in m.flags
+                  and all(m.string if isinstance(m.string, tuple) else [m.string])}
+    assert {m.id for m in template if m.id} - translated == set()

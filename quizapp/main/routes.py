@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from ..exams.attempts import in_progress_attempt
 from ..exams.forms import StartForm
 from .forms import LanguageForm
+from ..accommodations import accommodation_for, minutes_for
 from ..auth.routes import safe_next
 from ..extensions import db
 from ..i18n import LANGUAGES
@@ -39,11 +40,13 @@ def track(slug: str):
     if row is None:
         abort(404, _("No such track."))
     track, bank_size = row
-    attempt = None
+    attempt = accommodation = None
     if current_user.is_authenticated:
         attempt = in_progress_attempt(db.session, current_user.id, track.id)
+        accommodation = accommodation_for(db.session, current_user.id, track.id)
     return render_template("main/track.html", track=track, bank_size=bank_size,
-                           attempt=attempt, form=StartForm(languages=track.languages))
+                           attempt=attempt, form=StartForm(languages=track.languages),
+                           minutes=minutes_for(accommodation, track.duration_minutes))
 
 
 @bp.post("/language")
