@@ -572,3 +572,10 @@ def test_what_banks_check_will_refuse_is_noted_at_import_and_the_item_kept():
     assert any("f.gift:1: aa-x-1: choices: 'all of the above' gives the answer away" in n for n in notes)
     assert any("aa-x-1: references: 'https://en.wikipedia.org/wiki/Stripe' is not on Stripe's own site"
                in n for n in notes)
+
+
+def test_partial_credit_in_a_one_answer_question_is_noted():
+    result = import_questions(b"Which? {=right ~%50%close ~wrong}\n", "gift", track="t", domain="d")
+    assert result.questions[0]["answer"] == "a"
+    assert result.notes[0].at("f") == ("f:1: option b had partial credit; our exams score all or nothing, "
+                                       "so it now counts as wrong")

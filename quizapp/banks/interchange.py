@@ -678,6 +678,11 @@ def _convert(draft: _Draft, result: ImportResult) -> dict[str, Any] | None:
         if len(right) == 1 and draft.credit[keys.index(right[0])] < 99.99:
             refuse(f"has an ambiguous answer: only option {right[0]} gets credit, and only part of it")
             return None
+    partial = [k for k, c in zip(keys, draft.credit) if 0 < c < 99.99 and k not in right]
+    if partial:
+        result.notes.append(Located(draft.line, draft.element,
+                                    f"option {', '.join(partial)} had partial credit; our exams score all "
+                                    "or nothing, so it now counts as wrong"))
     stem = draft.stem.strip()
     said = CHOOSE_N.search(stem)
     if len(right) > 1:
