@@ -56,7 +56,11 @@ def blueprint_for(track: Track, pool: dict[str, list[float]]) -> ExamBlueprint:
 
 def track_forecasts(session: Session, user_id: int, tracks: Sequence[Track], now: datetime,
                     *, levers: bool = True) -> dict[int, Forecast]:
-    """The learner's pass forecast for each track, by track id. Two statements."""
+    """The learner's pass forecast for each track at `now`, by track id. Two statements.
+
+    Only attempts finished by `now` count, so a result page can show the forecast as it
+    stood when that attempt ended.
+    """
     if not tracks:
         return {}
     track_ids = [t.id for t in tracks]
@@ -67,7 +71,8 @@ def track_forecasts(session: Session, user_id: int, tracks: Sequence[Track], now
                AttemptQuestion.is_correct, Attempt.finished_at)
         .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
         .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.question_version_id)
-        .where(Attempt.user_id == user_id, Attempt.track_id.in_(track_ids), FINISHED)
+        .where(Attempt.user_id == user_id, Attempt.track_id.in_(track_ids), FINISHED,
+               Attempt.finished_at <= now)
     ).all()
     answers: dict[int, list[Answer]] = defaultdict(list)
     for track_id, version_id, domain, correct, finished_at in rows:
