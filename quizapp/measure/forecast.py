@@ -43,10 +43,14 @@ MIN_RESPONSES_TO_CALIBRATE = 30
 # The label still counts as this many responses: 30 responses give a facility within about
 # +-0.17, so the label keeps a calibrated figure from swinging on the first few dozen.
 LABEL_PSEUDO_RESPONSES = 10
-# Prior over abilities (logits): overall N(0, 1), a domain's offset N(0, 0.5^2).
+# How widely learners' abilities in one domain spread (logits, SD), for turning a facility
+# into a difficulty.
+ABILITY_SPREAD = 1.1
+# Prior over abilities (logits): overall N(0, 1), a domain's offset N(0, 0.8^2): domains can
+# differ a lot (a learner new to Connect), and the benchmark was no worse calibrated for it.
 PRIOR_MEAN = 0.0
 PRIOR_SD_OVERALL = 1.0
-PRIOR_SD_DOMAIN = 0.5
+PRIOR_SD_DOMAIN = 0.8
 # An answer this many days old counts half as much as one given now.
 HALF_LIFE_DAYS = 30.0
 # Learners improve while they study. An answer given some days ago is evidence about the
@@ -83,7 +87,7 @@ def calibrated_difficulty(label: str | None, responses: int, correct: int) -> fl
     prior = label_difficulty(label)
     if responses < MIN_RESPONSES_TO_CALIBRATE:
         return prior
-    spread = math.sqrt(1 + math.pi * (PRIOR_SD_OVERALL**2 + PRIOR_SD_DOMAIN**2) / 8)
+    spread = math.sqrt(1 + math.pi * ABILITY_SPREAD**2 / 8)
     prior_facility = 1 / (1 + math.exp(prior / spread))
     facility = (correct + LABEL_PSEUDO_RESPONSES * prior_facility) / (responses + LABEL_PSEUDO_RESPONSES)
     return -spread * math.log(facility / (1 - facility))

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 import pytest
 
-from quizapp.measure.forecast import (LABEL_DIFFICULTY, MIN_ANSWERS, MIN_RESPONSES_TO_CALIBRATE,
+from quizapp.measure.forecast import (ABILITY_SPREAD, LABEL_DIFFICULTY, MIN_ANSWERS, MIN_RESPONSES_TO_CALIBRATE,
                                       Answer, ExamBlueprint, calibrated_difficulty, forecast,
                                       label_difficulty)
 
@@ -39,7 +39,7 @@ def test_calibration_uses_the_label_until_enough_responses():
 def test_calibration_agrees_with_a_label_its_responses_confirm():
     medium = label_difficulty("medium")
     # Find the facility the label implies, feed exactly that, get the label back.
-    spread = math.sqrt(1 + math.pi * 1.25 / 8)
+    spread = math.sqrt(1 + math.pi * ABILITY_SPREAD**2 / 8)
     facility = 1 / (1 + math.exp(medium / spread))
     assert calibrated_difficulty("medium", 1000, round(1000 * facility)) == pytest.approx(medium, abs=0.01)
 
