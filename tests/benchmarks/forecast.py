@@ -254,6 +254,8 @@ def main(argv: list[str] | None = None) -> int:
     stats_seconds = stats_timing(np.random.default_rng(args.seed))
     stats_db_seconds = database_stats_timing(np.random.default_rng(args.seed))
     print(f"learners {len(people)} real-exam pass rate {y.mean():.3f}")
+    for number, chunk in enumerate(np.array_split(np.argsort(p, kind="stable"), 10), start=1):
+        print(f"decile {number:>2}: forecast {p[chunk].mean():.3f} passed {y[chunk].mean():.3f}")
     print(f"forecast brier {brier:.4f}")
     print(f"baseline brier {base_brier:.4f}")
     print(f"forecast ece {ece:.4f}")

@@ -84,3 +84,15 @@ def test_statement_counts_do_not_grow_with_history(synced, learner, count_querie
 
 
 EXPECTED_STATEMENTS = [4, 5, 6]
+
+
+def test_forecast_and_pacing_in_japanese(synced, learner):
+    ids = sit(synced, 7)
+    japanese = {"Accept-Language": "ja"}
+    track = text(learner.get("/tracks/test-architect", headers=japanese))
+    assert re.search(r"合格の見込み (&lt;1|\d+)%", track)
+    assert "最も効果が大きいのは" in track
+    result = text(learner.get(f"/attempts/{ids[-1]}/result", headers=japanese))
+    assert "最後まで目標のペースを守りました。" in result
+    thin = text(learner.get(f"/attempts/{ids[0]}/result", headers=japanese))
+    assert "このトラックであと 25 問以上回答してください（現在 5 問）。" in thin
