@@ -60,15 +60,17 @@ LEARNING_PER_DAY = 0.15 / 30
 LEARNING_DAYS = 60
 # Below this many answers on a track the page asks for more instead of showing a number.
 MIN_ANSWERS = 30
+# Draws from the posterior; fixed (seeded) so the same answers always give the same figure.
 SAMPLES = 256
-# "What moves it most" compares domains on fewer draws: the same ones for every domain, so the
-# comparison is fair, and the figure shown is rounded ("~75 %") anyway.
-LEVER_SAMPLES = 96
-LEVER_CANDIDATES = 3
-INTERVAL = (0.10, 0.90)
-# "What moves it most": each domain's accuracy raised by this share of its answers.
-LEVER_SHARE = 0.10
 _SEED = 15
+INTERVAL = (0.10, 0.90)
+# "What moves it most": each domain's accuracy raised by this share of its answers. The best
+# LEVER_CANDIDATES domains by expected score get a pass chance, on fewer draws: the same ones
+# for every domain, so the comparison is fair, and the figure is shown rounded ("~75 %").
+LEVER_SHARE = 0.10
+LEVER_CANDIDATES = 3
+LEVER_SAMPLES = 96
+# A domain's items enter the exam model as this many groups of like difficulty.
 POOL_POINTS = 16
 
 
@@ -183,12 +185,13 @@ class _Model:
                               np.array([len(g) for g in groups], dtype=float) / len(values)))
         weights = {d: blueprint.weights[d] for d in self.domains}
         self.exams = []
-        for length in range(blueprint.min_questions, blueprint.max_questions + 1):
+        # A blueprint without weighted domains has no exam to forecast (forecast() says so).
+        for length in range(blueprint.min_questions, blueprint.max_questions + 1) if weights else ():
             seats = largest_remainder(length, weights)
             # Passed is correct * 100 >= pass_percent * length, as scoring compares it.
             self.exams.append(([seats[d] for d in self.domains],
                                -(-blueprint.pass_percent * length // 100)))
-        most = max((max(s) for s, _ in self.exams), default=0)
+        most = max((max(s, default=0) for s, _ in self.exams), default=0)
         self.comb = [np.array([math.comb(n, k) for k in range(n + 1)], dtype=float)
                      for n in range(most + 1)]
         self.fft_size = 1 << max(blueprint.max_questions, 1).bit_length()

@@ -58,6 +58,11 @@ def test_answers_outside_the_blueprint_do_not_count():
     assert not result.enough and result.answered == 0
 
 
+def test_a_blueprint_without_weighted_domains_gives_no_number():
+    result = forecast(answers("a", 40, 0), ExamBlueprint({"a": 0}, 10, 10, 70), NOW)
+    assert not result.enough
+
+
 def test_with_overwhelming_evidence_the_chance_is_the_binomial_tail():
     # 8,000 answers at 75 % on items as hard as the exam's: the ability is pinned, so the
     # chance of 7 or more right out of 10 is the binomial tail at p = 0.75.
