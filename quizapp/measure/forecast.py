@@ -46,11 +46,13 @@ LABEL_PSEUDO_RESPONSES = 10
 # How widely learners' abilities in one domain spread (logits, SD), for turning a facility
 # into a difficulty.
 ABILITY_SPREAD = 1.1
-# Prior over abilities (logits): overall N(0, 1), a domain's offset N(0, 0.8^2): domains can
-# differ a lot (a learner new to Connect), and the benchmark was no worse calibrated for it.
+# Prior over abilities (logits): overall N(0, 1), a domain's offset N(0, 0.5^2). The domain
+# spread must not be set wider than learners really differ between domains: at 0.8 the
+# benchmark's forecasts came out up to 10 points low, because over-spread domain estimates
+# lower the expected score (a right answer's chance is concave above 50 %).
 PRIOR_MEAN = 0.0
 PRIOR_SD_OVERALL = 1.0
-PRIOR_SD_DOMAIN = 0.8
+PRIOR_SD_DOMAIN = 0.5
 # An answer this many days old counts half as much as one given now.
 HALF_LIFE_DAYS = 30.0
 # Learners improve while they study. An answer given some days ago is evidence about the

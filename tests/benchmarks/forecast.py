@@ -80,7 +80,7 @@ def passed(right: np.ndarray) -> bool:
     return int(right.sum()) * 100 >= PASS_PERCENT * len(right)
 
 
-def simulate(learners: int, seed: int):
+def simulate(learners: int, seed: int, practice_sessions: int = 4):
     """Every learner's answers, last-mock result and real-exam result."""
     rng = np.random.default_rng(seed)
     bank = make_bank(rng)
@@ -101,7 +101,7 @@ def simulate(learners: int, seed: int):
             log += [(i, bool(r), day) for i, r in zip(exam, right)]
             last_mock_passed = passed(right)
         # Practice: 0-4 sessions of 10-30 questions, mostly in the learner's weakest domains.
-        for _ in range(int(rng.integers(0, 5))):
+        for _ in range(int(rng.integers(0, practice_sessions + 1))):
             day = rng.uniform(3, 26)
             weakest = sorted(WEIGHTS, key=offsets.get)[:3]
             domain = weakest[int(rng.integers(0, 3))] if rng.random() < 0.7 else str(rng.choice(list(WEIGHTS)))
