@@ -60,11 +60,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     with app.app_context():
         configure_engine(db.engine)
 
-    from . import account, auth, errors, exams, history, main, security
+    from . import account, admin, auth, errors, exams, history, main, security
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)
+    app.register_blueprint(admin.bp)
     app.register_blueprint(exams.bp)
     app.register_blueprint(history.bp)
     errors.register(app)

@@ -254,6 +254,61 @@ def close_overdue() -> None:
     click.echo(f"Closed {closed} overdue attempt(s).")
 
 
+@click.group("users")
+def users_cli() -> None:
+    """Manage accounts."""
+
+
+@users_cli.command("admin")
+@click.argument("email")
+@click.option("--revoke", is_flag=True, help="Take the administrator role away.")
+@with_appcontext
+def users_admin(email: str, revoke: bool) -> None:
+    """Make the account with EMAIL an administrator (or, with --revoke, no longer one)."""
+    from .extensions import db
+    from .models import User
+
+    user = db.session.scalar(db.select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"no account has the email {email!r}")
+    user.is_admin = not revoke
+    db.session.commit()
+    click.echo(f"{user.email} is {'no longer ' if revoke else ''}an administrator.")
+
+
+@click.group("reports")
+def reports_cli() -> None:
+    """Learners' problem reports on questions."""
+
+
+@reports_cli.command("list")
+@click.option("--status", type=click.Choice(["open", "accepted", "rejected", "fixed"]), default="open",
+              show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@with_appcontext
+def reports_list(status: str, as_json: bool) -> None:
+    """Reports grouped by question, with the item's text, key, explanation and links."""
+    from .extensions import db
+    from .reports import report_groups
+
+    groups = report_groups(db.session, status)
+    data = [{"question": g.bank_id, "version": g.version.id, "stem": g.version.stem,
+             "choices": {c["key"]: c["text"] for c in g.version.choices}, "answer": g.version.answer,
+             "explanation": g.version.explanation, "references": g.version.references,
+             "reports": [{"id": r.id, "reason": r.reason, "comment": r.comment, "by": r.user.email,
+                          "status": r.status, "note": r.note, "created_at": r.created_at.isoformat()}
+                         for r in g.reports]} for g in groups]
+    if as_json:
+        click.echo(json.dumps({"status": status, "questions": data}, indent=2, ensure_ascii=False))
+        return
+    for g in data:
+        click.echo(f"{g['question']} (version {g['version']}): {len(g['reports'])} report(s); "
+                   f"key {', '.join(g['answer'])}")
+        for r in g["reports"]:
+            click.echo(f"  #{r['id']} {r['reason']} by {r['by']} {r['created_at']}: {r['comment'] or '-'}")
+    click.echo(f"{sum(len(g['reports']) for g in data)} {status} report(s) on {len(data)} question(s).")
+
+
 @click.group("items")
 def items_cli() -> None:
     """Item statistics for authors."""
@@ -323,5 +378,5 @@ def items_stats(slug: str | None, as_json: bool, as_csv: bool) -> None:
 
 def register_cli(app: Flask) -> None:
     """Attach the command groups to the app (the test runner invokes app.cli)."""
-    for group in (banks_cli, exam_cli, attempts_cli, items_cli):
+    for group in (banks_cli, exam_cli, attempts_cli, users_cli, reports_cli, items_cli):
         app.cli.add_command(group)

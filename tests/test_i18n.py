@@ -5,42 +5,15 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from quizapp.banks import load_banks
-from quizapp.banks.translations import source_hash
 from quizapp.cli import banks_check, banks_stats
 from quizapp.extensions import db
 from quizapp.models import User
 
-from .conftest import Auth, csrf_from, load_into, start_exam
-
-
-def translate_bank(root: Path, *, skip: tuple[str, ...] = ()) -> None:
-    """Give the test track Japanese and write a translation of every question but `skip`."""
-    track = root / "test-architect"
-    text = (track / "track.yaml").read_text().replace("languages: [en]", "languages: [en, ja]")
-    text += ("translations:\n  ja:\n    title: テストアーキテクト\n    domains:\n"
-             "      payments: 決済\n      connect: Connect\n")
-    (track / "track.yaml").write_text(text)
-    bank = load_banks(root).tracks[0]
-    by_domain: dict[str, list[str]] = {}
-    for q in bank.questions:
-        if q.spec.id in skip:
-            continue
-        s = q.spec
-        choices = "".join(f"      {k}: 選択肢 {k} の訳 {s.id}\n" for k in s.choices)
-        by_domain.setdefault(q.domain, []).append(
-            f"  - id: {s.id}\n    source: {source_hash(s.stem, s.choices, s.explanation)}\n"
-            f"    stem: |\n      日本語の問題文 {s.id}\n    choices:\n{choices}"
-            f"    explanation: |\n      日本語の解説 {s.id}\n")
-    folder = track / "translations" / "ja"
-    folder.mkdir(parents=True, exist_ok=True)
-    for domain, items in by_domain.items():
-        (folder / f"{domain}.yaml").write_text(f"language: ja\ndomain: {domain}\nquestions:\n" + "".join(items))
+from .conftest import Auth, csrf_from, load_into, start_exam, translate_bank
 
 
 def test_the_interface_follows_the_browser_then_the_learners_choice(app, client):
@@ -141,3 +114,32 @@ def test_starting_in_a_language_the_track_does_not_offer_is_refused(synced, lear
     token = csrf_from(learner.get("/tracks/test-architect").get_data(as_text=True))
     response = learner.post("/tracks/test-architect/start", data={"csrf_token": token, "language": "ja"})
     assert response.status_code == 400
+
+
+def test_wrapped_japanese_lines_join_without_spaces_and_english_with_one():
+    from quizapp.rendering import paragraphs
+    html = str(paragraphs("A line\nwrapped here.\n\n日本語の文が\n続きます。`PaymentIntent` を\n使います。"))
+    assert html == ("<p>A line wrapped here.</p>"
+                    "<p>日本語の文が続きます。<code>PaymentIntent</code> を使います。</p>")
+
+
+def test_every_interface_message_has_a_japanese_translation(tmp_path):
+    """Extract the messages from the code as it is now: a new string without a translation fails."""
+    import subprocess
+    import sys
+
+    from babel.messages.pofile import read_po
+
+    from quizapp.config import PROJECT_ROOT
+    pot_path = tmp_path / "messages.pot"
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "N_",
+                    "-k", "_l", "--no-location", "-o", str(pot_path), "."],
+                   cwd=PROJECT_ROOT, check=True, capture_output=True)
+    with open(PROJECT_ROOT / "quizapp/translations/ja/LC_MESSAGES/messages.po", "rb") as po:
+        catalog = read_po(po, locale="ja")
+    with open(pot_path, "rb") as pot:
+        template = read_po(pot)
+    assert len(template) > 250
+    translated = {m.id for m in catalog if m.id and "fuzzy" not in m.flags
+                  and all(m.string if isinstance(m.string, tuple) else [m.string])}
+    assert {m.id for m in template if m.id} - translated == set()

@@ -1,6 +1,7 @@
 """The shipped banks: valid, deep enough for ten full exams, balanced, cue-free, enemies apart."""
 
 import math
+import re
 from collections import Counter
 
 import pytest
@@ -86,3 +87,18 @@ def test_items_follow_the_authoring_rules(slug):
     # Before shuffling, single-answer keys are spread evenly over the positions.
     keys = Counter(q.answer for q in questions if isinstance(q.answer, str))
     assert max(keys.values()) - min(keys.values()) <= 0.1 * sum(keys.values()), keys
+
+
+def test_every_associate_item_is_in_japanese_and_up_to_date():
+    track = TRACKS["associate-architect"]
+    assert track.spec.languages == ["en", "ja"]
+    untranslated = [q.spec.id for q in track.questions if "ja" not in q.translations]
+    assert untranslated == [] and track.stale_translations.get("ja", set()) == set()
+    # The Japanese keeps each item's structure: the choose-N line and every code span.
+    for q in track.questions:
+        ja = q.translations["ja"]
+        if isinstance(q.spec.answer, list):
+            assert "選択してください" in ja.stem, q.spec.id
+        for key, text in q.spec.choices.items():
+            spans = re.findall(r"`[^`]+`", text)
+            assert all(span in ja.choices[key] for span in spans), (q.spec.id, key)

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from ..exam import clock, scoring
 from ..translatable import N_
 from ..exam.assembly import Candidate, assemble
-from ..models import (Attempt, AttemptQuestion, AttemptStatus, Question, QuestionVersion, Track,
-                      UserSession)
+from ..models import (Attempt, AttemptEvent, AttemptQuestion, AttemptStatus, Question,
+                      QuestionVersion, Track, UserSession)
 
 LABELS = "ABCDEF"
 IN_PROGRESS = AttemptStatus.IN_PROGRESS.value
@@ -62,11 +62,15 @@ def times_seen(session: Session, user_id: int, track_id: int) -> dict[int, int]:
 
 
 def start_attempt(session: Session, user_id: int, track: Track, now: datetime,
-                  seed: int | None = None, language: str = "en") -> Attempt:
+                  seed: int | None = None, language: str = "en",
+                  minutes: int | None = None) -> Attempt:
     """Assemble a new exam for the user and store it as an attempt in progress.
 
     `language` only chooses the text shown; assembly and scoring ignore it.
+    `minutes` is the time allowed when an accommodation gives more than the
+    track's duration.
     """
+    minutes = minutes or track.duration_minutes
     if seed is None:
         seed = random.SystemRandom().randrange(2**31)
     rows = session.execute(
@@ -89,11 +93,13 @@ def start_attempt(session: Session, user_id: int, track: Track, now: datetime,
     )
     attempt = Attempt(
         user_id=user_id, track_id=track.id, seed=seed, status=IN_PROGRESS, started_at=now,
-        deadline=clock.deadline_for(now, track.duration_minutes), length=exam.length,
-        pass_percent=track.pass_percent, language=language,
+        deadline=clock.deadline_for(now, minutes), length=exam.length,
+        pass_percent=track.pass_percent, language=language, minutes_allowed=minutes,
     )
     session.add(attempt)
     session.flush()
+    session.add(AttemptEvent(attempt_id=attempt.id, at=now, kind="started",
+                             detail={"minutes": minutes, "language": language}))
     # One bulk INSERT: building and flushing 50 ORM objects was a fifth of a
     # start, and a start holds SQLite's write lock while it runs.
     session.execute(insert(AttemptQuestion), [
@@ -105,20 +111,21 @@ def start_attempt(session: Session, user_id: int, track: Track, now: datetime,
     return attempt
 
 
-def finish_attempt(session: Session, attempt: Attempt, now: datetime) -> bool:
+def finish_attempt(session: Session, attempt: Attempt, now: datetime, by: str = "learner") -> bool:
     """Close and score an attempt once, however many requests race to do it.
 
     The conditional UPDATE is the guard: only the request that moves the
     attempt out of `in_progress` scores it; the others see 0 rows. On
     PostgreSQL the UPDATE also waits for saves holding the attempt row, so
-    every save acknowledged before submission is scored.
+    every save acknowledged before submission is scored. `by` says who ended
+    it (learner, page, close-overdue, late-save), for the timeline.
     """
     finished_at, timed_out = clock.finish_time(attempt.deadline, now)
     status = AttemptStatus.TIMED_OUT if timed_out else AttemptStatus.SUBMITTED
     claimed = session.execute(
         update(Attempt)
         .where(Attempt.id == attempt.id, Attempt.status == IN_PROGRESS)
-        .values(status=status.value, finished_at=finished_at)
+        .values(status=status.value, finished_at=finished_at, finished_by=by)
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
@@ -143,15 +150,33 @@ def finish_attempt(session: Session, attempt: Attempt, now: datetime) -> bool:
         .values(correct_count=result.correct, passed=result.passed)
         .execution_options(synchronize_session=False)
     )
+    session.add(AttemptEvent(attempt_id=attempt.id, at=now, kind=status.value,
+                             detail={"by": by, "finished_at": finished_at.isoformat()}))
     session.flush()
     session.refresh(attempt)
+    return True
+
+
+# What the page may report for the timeline, and how many events one attempt may hold.
+PAGE_EVENTS = ("resync", "offline", "online")
+MAX_EVENTS = 500
+
+
+def record_page_event(session: Session, attempt_id: int, kind: str, now: datetime) -> bool:
+    """Append a page-reported event; False once the attempt holds MAX_EVENTS (a runaway page)."""
+    held = session.scalar(select(func.count()).select_from(AttemptEvent)
+                          .where(AttemptEvent.attempt_id == attempt_id)) or 0
+    if held >= MAX_EVENTS:
+        return False
+    session.add(AttemptEvent(attempt_id=attempt_id, at=now, kind=kind, detail={}))
+    session.flush()
     return True
 
 
 def close_if_overdue(session: Session, attempt: Attempt, now: datetime, grace_seconds: int) -> bool:
     """Finish an abandoned attempt once no more saves can arrive."""
     if attempt.in_progress and clock.is_overdue(attempt.deadline, now, grace_seconds):
-        return finish_attempt(session, attempt, now)
+        return finish_attempt(session, attempt, now, by="close-overdue")
     return False
 
 
@@ -182,7 +207,7 @@ _items = AttemptQuestion.__table__
 _attempts = Attempt.__table__
 _sessions = UserSession.__table__
 _READ_ITEM = (
-    select(_items.c.id, _items.c.choice_order, _items.c.choose, _items.c.selected,
+    select(_items.c.id, _items.c.choice_order, _items.c.choose, _items.c.selected, _items.c.flagged,
            _items.c.save_seq, _items.c.changes, _attempts.c.status, _attempts.c.deadline, _attempts.c.started_at)
     .join(_attempts, _attempts.c.id == _items.c.attempt_id)
     .where(_attempts.c.id == bindparam("attempt_id"), _items.c.position == bindparam("position"))
@@ -251,12 +276,12 @@ def save_answer(
     row = session.execute((_READ_FOR_SAVE_LOCKED if locked else _READ_FOR_SAVE)[how], params).one_or_none()
     if row is None:
         return SaveResult("not_found", N_("No such question in your attempts."))
-    item_id, choice_order, choose, stored, stored_seq, changes, status, deadline, started_at = row
+    item_id, choice_order, choose, stored, stored_flag, stored_seq, changes, status, deadline, started_at = row
     if status != IN_PROGRESS:
         return SaveResult("closed", N_("This exam has ended; answers can no longer change."))
     if not clock.accepts_saves(deadline, now, grace_seconds):
         attempt = session.get(Attempt, attempt_id)
-        finish_attempt(session, attempt, now)
+        finish_attempt(session, attempt, now, by="late-save")
         return SaveResult("closed", N_("Time is up: this answer arrived after the deadline."))
     keys = keys_for(choice_order, selected)
     struck_keys = keys_for(choice_order, struck)
@@ -265,9 +290,11 @@ def save_answer(
     if len(set(keys)) > choose:
         return SaveResult("invalid", N_("Choose no more than %(n)s options."), values={"n": choose})
     keys = sorted(set(keys), key=choice_order.index)
-    if keys != stored:
+    if keys != stored or flagged != stored_flag:
+        # The question's own timeline, written by the UPDATE below at no extra
+        # statement: [seconds since start, keys, flagged, 1 when in the grace].
         elapsed = max(0, int((now - started_at).total_seconds()))
-        changes = [*changes, [elapsed, keys]]
+        changes = [*changes, [elapsed, keys, int(flagged), int(now > deadline)]]
     if seconds_spent is not None:
         seconds_spent = min(seconds_spent, clock.seconds_run(started_at, deadline, now))
     new_seq = stored_seq + 1 if seq is None else seq

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
-from wtforms import BooleanField, IntegerField, RadioField, SelectMultipleField, StringField
+from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional, Regexp
 
@@ -29,7 +29,9 @@ class StartForm(Form):
 
 
 class SubmitForm(Form):
-    """Submit the attempt for scoring."""
+    """Submit the attempt for scoring; the page at zero says it was the one."""
+
+    by = HiddenField()
 
 
 class AnswerForm(Form):

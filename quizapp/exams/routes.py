@@ -16,8 +16,9 @@ from ..extensions import db, login_manager
 from ..measure import pacing
 from ..models import Attempt, AttemptQuestion, QuestionTranslation, QuestionVersion, Track, now_utc
 from . import bp
-from .attempts import (LoginProof, close_if_overdue, finish_attempt, in_progress_attempt,
-                       labels_for, save_answer, start_attempt)
+from ..accommodations import accommodation_for, minutes_for
+from .attempts import (PAGE_EVENTS, LoginProof, close_if_overdue, finish_attempt, in_progress_attempt,
+                       labels_for, record_page_event, save_answer, start_attempt)
 from .forms import AnswerForm, SaveRequest, StartForm, SubmitForm
 
 # Ids beyond a 32-bit integer cannot exist; refusing them in the URL keeps
@@ -75,8 +76,10 @@ def start(slug: str):
     form = StartForm(languages=track.languages)
     if not form.validate():
         abort(400, _("Choose one of this exam's languages."))
+    minutes = minutes_for(accommodation_for(db.session, current_user.id, track.id), track.duration_minutes)
     try:
-        attempt = start_attempt(db.session, current_user.id, track, now, language=form.language.data)
+        attempt = start_attempt(db.session, current_user.id, track, now, language=form.language.data,
+                                minutes=minutes)
         db.session.commit()
     except IntegrityError:
         # Another request (a double click, another server) started it first.
@@ -242,7 +245,26 @@ def summary(attempt_id: int):
 def submit(attempt_id: int):
     """Finish and score the attempt; a second submission changes nothing."""
     attempt = owned_attempt(attempt_id)
+    form = SubmitForm()
+    by = "page" if form.by.data == "page" else "learner"
     if attempt.in_progress:
-        finish_attempt(db.session, attempt, now_utc())
+        finish_attempt(db.session, attempt, now_utc(), by=by)
         db.session.commit()
     return redirect(url_for("history.result", attempt_id=attempt.id))
+
+
+@bp.post(f"{ATTEMPT}/events")
+@login_required
+def report_event(attempt_id: int):
+    """The page reports what only it sees (clock resync, connection lost and back) for the timeline."""
+    attempt = owned_attempt(attempt_id)
+    body = request.get_json(silent=True)
+    kind = body.get("kind") if isinstance(body, dict) else None
+    if kind not in PAGE_EVENTS:
+        return jsonify(error=_("Unknown event.")), 422
+    if not attempt.in_progress:
+        return jsonify(error=_("This exam has ended.")), 409
+    if not record_page_event(db.session, attempt.id, kind, now_utc()):
+        return jsonify(error=_("Too many events for one attempt.")), 429
+    db.session.commit()
+    return jsonify(recorded=True)

@@ -6,7 +6,7 @@ import csv
 import io
 from collections import defaultdict
 
-from flask import Response, abort, current_app, render_template, request
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -20,7 +20,13 @@ from ..exams.routes import ATTEMPT, owned_attempt
 from ..extensions import db
 from ..measure.evidence import track_forecasts
 from ..measure.pacing import pacing_chart
-from ..models import Attempt, AttemptQuestion, Question, QuestionTranslation, QuestionVersion, Track
+from ..auth import throttle
+from ..models import (Attempt, AttemptQuestion, Question, QuestionReport, QuestionTranslation,
+                      QuestionVersion, Track, now_utc)
+from ..reports import REASONS as REPORT_REASONS
+from ..reports import DuplicateReport, file_report
+from .forms import ReportForm
+from .timeline_view import attempt_timeline
 from . import bp
 from .charts import trend_chart
 
@@ -55,7 +61,7 @@ def _track(attempt: Attempt) -> Track:
 @login_required
 def result(attempt_id: int):
     """Score, pass or fail, time used, domains weakest first, counts, insight, forecast and pacing."""
-    attempt, rows, _ = _finished_attempt(attempt_id)
+    attempt, rows, _translations = _finished_attempt(attempt_id)
     track = _track(attempt)
     result = scoring.score([(v.domain, i.selected, v.answer) for i, v, _ in rows],
                            attempt.pass_percent, [d["slug"] for d in track.domains])
@@ -107,8 +113,52 @@ def review(attempt_id: int):
                       "stem": translation.stem if translation else version.stem,
                       "explanation": translation.explanation if translation else version.explanation,
                       "translated": translation is not None})
+    reports = {r.question_version_id: r for r in db.session.scalars(
+        select(QuestionReport).where(QuestionReport.user_id == current_user.id,
+                                     QuestionReport.question_version_id.in_([v.id for _, v, _ in rows]))
+        .order_by(QuestionReport.created_at))}
     return render_template("history/review.html", attempt=attempt, track=track, shown=shown,
-                           show=show, domain=domain, titles=titles, filters=REVIEW_FILTERS)
+                           show=show, domain=domain, titles=titles, filters=REVIEW_FILTERS,
+                           reports=reports, report_form=ReportForm(), reasons=REPORT_REASONS)
+
+
+@bp.post(f"{ATTEMPT}/questions/<int(min=1,max=999):position>/report")
+@login_required
+def report(attempt_id: int, position: int):
+    """Report a problem with a question of a finished attempt (once per version while open)."""
+    attempt, rows, _translations = _finished_attempt(attempt_id)
+    if not 1 <= position <= len(rows):
+        abort(404, _("No such question in this attempt."))
+    form = ReportForm()
+    if not form.validate_on_submit():
+        abort(400, " ".join(e for errors in form.errors.values() for e in errors))
+    now = now_utc()
+    per_user = throttle.Throttle("report-user", current_app.config["REPORT_LIMIT"], 3600)
+    wait = throttle.wait_seconds(db.session, [(per_user, str(current_user.id))], now)
+    if wait:
+        abort(429, _("You have sent many reports in a short time. Try again in %(wait)s seconds.", wait=wait))
+    version = rows[position - 1][1]
+    try:
+        file_report(db.session, user_id=current_user.id, version_id=version.id, reason=form.reason.data,
+                    comment=form.comment.data or "", now=now)
+        throttle.record(db.session, [(per_user, str(current_user.id))], now)
+        db.session.commit()
+        flash(_("Thank you: your report is in the authors' queue. Its outcome will show here."), "success")
+    except DuplicateReport:
+        db.session.rollback()
+        flash(_("You already reported this question; its outcome will show here."), "info")
+    return redirect(url_for("history.review", attempt_id=attempt.id, _anchor=f"q{position}"))
+
+
+@bp.get(f"{ATTEMPT}/timeline")
+@login_required
+def timeline(attempt_id: int):
+    """What happened during the attempt, in server time."""
+    attempt = owned_attempt(attempt_id)
+    if attempt.in_progress:
+        abort(404, _("This attempt is still in progress; submit it to see the result."))
+    return render_template("history/timeline.html", attempt=attempt, track=_track(attempt),
+                           moments=attempt_timeline(db.session, attempt))
 
 
 def _history_rows():

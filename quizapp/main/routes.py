@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from ..exams.attempts import in_progress_attempt
 from ..exams.forms import StartForm
 from .forms import LanguageForm
+from ..accommodations import accommodation_for, minutes_for
 from ..auth.routes import safe_next
 from ..extensions import db
 from ..i18n import LANGUAGES
@@ -43,12 +44,14 @@ def track(slug: str):
     if row is None:
         abort(404, _("No such track."))
     track, bank_size = row
-    attempt = forecast = None
+    attempt = accommodation = forecast = None
     if current_user.is_authenticated:
         attempt = in_progress_attempt(db.session, current_user.id, track.id)
+        accommodation = accommodation_for(db.session, current_user.id, track.id)
         forecast = track_forecasts(db.session, current_user.id, [track], now_utc())[track.id]
     return render_template("main/track.html", track=track, bank_size=bank_size,
                            attempt=attempt, form=StartForm(languages=track.languages),
+                           minutes=minutes_for(accommodation, track.duration_minutes),
                            forecast=forecast)
 
 

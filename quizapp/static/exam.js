@@ -49,10 +49,28 @@
       .catch(function () {});
   }
 
+  // ---- Timeline: what only the page sees (waking from sleep, the connection
+  // dropping and returning) is reported for the attempt's timeline. An event
+  // lost while offline is simply lost; answers are what must never be.
+  var pendingEvents = [];
+  function report(kind) {
+    if (!autoSubmit || !autoSubmit.dataset.eventsUrl) { return; }
+    pendingEvents.push(kind);
+    if (navigator.onLine === false) { return; }
+    var batch = pendingEvents; pendingEvents = [];
+    batch.forEach(function (k) {
+      fetch(autoSubmit.dataset.eventsUrl, {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf },
+        body: JSON.stringify({ kind: k })
+      }).catch(function () {});
+    });
+  }
+
   function tick() {
     var nowMono = performance.now(), nowWall = Date.now();
     // The computer slept or the tab was frozen: ask the server again.
-    if (Math.abs((nowWall - lastWall) - (nowMono - lastMono)) > 2000) { syncClock(); }
+    if (Math.abs((nowWall - lastWall) - (nowMono - lastMono)) > 2000) { syncClock(); report("resync"); }
     lastWall = nowWall; lastMono = nowMono;
     var left = Math.max(0, Math.ceil((endAt - nowMono) / 1000));
     timerValue.textContent = format(left);
@@ -79,7 +97,9 @@
     tick();
     setInterval(tick, 250);
     setInterval(syncClock, 30000);
-    document.addEventListener("visibilitychange", function () { if (!document.hidden) { syncClock(); } });
+    document.addEventListener("visibilitychange", function () {
+      if (!document.hidden) { syncClock(); report("resync"); }
+    });
     window.addEventListener("focus", syncClock);
   }
 
@@ -215,9 +235,10 @@
       }
     });
 
-    window.addEventListener("online", function () { flush().catch(function () {}); syncClock(); });
+    window.addEventListener("online", function () { flush().catch(function () {}); syncClock(); report("online"); });
     window.addEventListener("offline", function () {
       setStatus(t("offline"), "retrying");
+      report("offline");
     });
 
     // ---- Keyboard: 1-6 or A-E choose, N next, P previous, F flag.
