@@ -1,4 +1,5 @@
-"""`flask` commands: banks check/sync/stats, exam preview, attempts close-overdue, items stats.
+"""`flask` commands: banks check/sync/stats/import/export, exam preview, attempts close-overdue,
+items stats.
 
 `banks` and `exam` are also installed as Flask CLI plugins (pyproject's
 `flask.commands` entry points), so they run without building the app: an
@@ -195,6 +196,107 @@ def banks_translation_template(track: str, language: str, domain: str | None, di
     for slug, entries in by_domain.items():
         click.echo(f"# translations/{language}/{slug}.yaml")
         yaml.dump({"language": language, "domain": slug, "questions": entries}, sys.stdout)
+
+
+def _write_new_file(path: str, text: str) -> None:
+    """Write text to a file that must not exist yet ("x" mode: no overwrite, even in a race)."""
+    try:
+        with open(path, "x", encoding="utf-8") as handle:
+            handle.write(text)
+    except FileExistsError:
+        raise click.ClickException(f"{path} already exists; name a new file") from None
+    except OSError as error:
+        raise click.ClickException(f"cannot write {path}: {error.strerror}") from None
+
+
+@banks_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "file_format", required=True, type=click.Choice(["gift", "moodle-xml", "aiken"]),
+              help="The file's format.")
+@click.option("--track", required=True, help="The track the questions are for (sets the id prefix).")
+@click.option("--domain", required=True, help="The domain they go into.")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the domain file here (a new file).")
+@click.option("--banks", "directory", type=click.Path(file_okay=False), help="Banks folder.")
+def banks_import(file: str, file_format: str, track: str, domain: str, out: str | None,
+                 directory: str | None) -> None:
+    """Turn multiple choice questions from a GIFT, Moodle XML or Aiken FILE into a YAML domain file.
+
+    Prints the YAML (or writes it to --out, never over an existing file), and on
+    stderr each question it cannot convert as FILE:LINE: reason. Exits 1 when
+    nothing converted.
+    """
+    from pathlib import Path
+
+    from .banks.interchange import UnreadableFile, domain_yaml, import_questions, track_ids_and_domains
+
+    folder = Path(directory or default_banks_dir()) / track
+    if not (folder / "track.yaml").is_file():
+        raise click.UsageError(f"no track {track!r} in {folder.parent}; import into an existing track")
+    taken, domains = track_ids_and_domains(folder)
+    if domain not in domains:
+        raise click.UsageError(f"{domain!r} is not a domain of {track}; use one of {', '.join(domains)}")
+    if out and Path(out).exists():
+        raise click.ClickException(f"{out} already exists; import writes new files only, "
+                                   "so name another file and merge by hand")
+    try:
+        result = import_questions(Path(file).read_bytes(), file_format, track=track, domain=domain,
+                                  taken_ids=taken)
+    except UnreadableFile as error:
+        click.echo(f"{file}:{error.line or 1}: {error}", err=True)
+        click.echo("Nothing converted.", err=True)
+        sys.exit(1)
+    for refusal in result.refusals:
+        click.echo(refusal.at(file), err=True)
+    for note in result.notes:
+        click.echo(f"{note.at(file)} (note)", err=True)
+    summary = (f"{len(result.questions)} question(s) converted for {track}/{domain}, "
+               f"{len(result.refusals)} refused.")
+    if result.incomplete:
+        summary += (f" {result.incomplete} need an explanation or references (marked TODO) "
+                    "before `banks check` passes.")
+    if not result.questions:
+        click.echo(f"{summary} Nothing to write.", err=True)
+        sys.exit(1)
+    text = domain_yaml(domain, result, file)
+    if out:
+        _write_new_file(out, text)
+        click.echo(f"{summary} Wrote {out}.", err=True)
+    else:
+        click.echo(text, nl=False)
+        click.echo(summary, err=True)
+
+
+@banks_cli.command("export")
+@click.option("--track", "slug", required=True, help="The track's slug.")
+@click.option("--format", "file_format", required=True, type=click.Choice(["moodle-xml", "gift"]),
+              help="Moodle XML or GIFT.")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write here (a new file) instead of stdout.")
+@click.option("--banks", "directory", type=click.Path(file_okay=False), help="Banks folder.")
+def banks_export(slug: str, file_format: str, out: str | None, directory: str | None) -> None:
+    """Write every question of a track for a Moodle site: one question category per domain."""
+    from pathlib import Path
+
+    from .banks.interchange import write_gift, write_moodle_xml
+
+    if out and Path(out).exists():
+        raise click.ClickException(f"{out} already exists; name a new file")
+    result = load_banks(directory or default_banks_dir())
+    track = next((t for t in result.tracks if t.spec.slug == slug), None)
+    if track is None:
+        known = ", ".join(t.spec.slug for t in result.tracks) or "none"
+        raise click.UsageError(f"no track {slug!r} in the banks (known: {known})")
+    questions = [(q.domain, q.spec) for q in track.questions]
+    write = write_moodle_xml if file_format == "moodle-xml" else write_gift
+    text = write(track.spec, questions)
+    if out:
+        _write_new_file(out, text)
+    else:
+        click.echo(text, nl=False)
+    if result.problems:
+        click.echo(f"warning: {len(result.problems)} problem(s) in the banks; items with problems were "
+                   "left out; run `banks check`.", err=True)
+    click.echo(f"Exported {len(questions)} question(s) of {slug} as {file_format}"
+               f"{f' to {out}' if out else ''}.", err=True)
 
 
 @click.group("exam")

@@ -138,6 +138,10 @@ class Track(db.Model):
     domains: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     # {"ja": {"title", "description", "domains": {slug: title}}}
     translations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # A new random token at every `banks sync` that changes the track's
+    # questions: each process caches the track's exam candidates under it.
+    # Random rather than a counter, so two databases never share a version.
+    bank_version: Mapped[str] = mapped_column(String(32), default="", server_default="")
 
     def text(self, field: str, locale: str) -> str:
         """The track's title or description in `locale`, else in English."""

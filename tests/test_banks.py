@@ -304,3 +304,18 @@ def test_a_bad_verified_date_is_a_problem(banks_dir, payments):
     lines = problem_lines(banks_dir, payments, "    difficulty: medium\n",
                           "    difficulty: medium\n    verified: 2026-13-45\n")
     assert any("write dates as real YYYY-MM-DD days" in line for line in lines), lines
+
+
+def test_the_fast_reader_keeps_yaml_1_2_text_and_question_lines(tmp_path):
+    from quizapp.banks.yamlfile import line_of, read_fast, read_yaml
+    path = tmp_path / "x.yaml"
+    path.write_text("domain: payments\nquestions:\n  - id: q-1\n    choices:\n      a: No\n      b: On\n"
+                    "      c: 'true'\n    flag: true\n  - id: q-2\n    verified: 2026-11-27\n")
+    fast = read_fast(path)
+    assert fast["questions"][0]["choices"] == {"a": "No", "b": "On", "c": "true"}
+    assert fast["questions"][0]["flag"] is True
+    assert [line_of(fast, ("questions", i)) for i in (0, 1)] == [3, 9]
+    precise = read_yaml(path, [], "x.yaml")
+    assert [line_of(precise, ("questions", i)) for i in (0, 1)] == [3, 9]
+    path.write_text("domain: payments\nquestions:\n  - id: q-1\n    choices:\n      a: One\n      a: Two\n")
+    assert read_fast(path) is None  # a duplicate key: the precise reader reports it with its line

@@ -370,3 +370,42 @@ def test_question_page_runs_a_fixed_number_of_queries(synced, learner, count_que
         learner.get(f"/attempts/{attempt_id}/questions/3")
     # The user, the attempt, its questions, this question's version, the track title.
     assert len(statements) == 5, statements
+
+
+def test_a_start_reads_outside_the_write_lock_and_caches_the_candidates(synced, learner, other_learner, count_queries):
+    # The first start in this process loaded the track's candidates; later starts reuse them.
+    start_exam(other_learner)
+    token = csrf_from(learner.get("/tracks/test-architect").get_data(as_text=True))
+    with count_queries() as statements:
+        learner.post("/tracks/test-architect/start", data={"csrf_token": token})
+    candidates_query = [s for s in statements if "question_versions.choices" in s]
+    assert candidates_query == []
+    inserts = [s for s in statements if s.lstrip().upper().startswith("INSERT")]
+    assert len(inserts) == 3  # the attempt, its start event, its questions (one bulk INSERT)
+    # Reads: session, track, in-progress check, accommodation, times seen; then only the writes.
+    assert len(statements) == 8
+    assert all(s.lstrip().upper().startswith("SELECT") for s in statements[:5]) and statements[5:] == inserts
+
+
+def test_a_bank_sync_that_changes_questions_refreshes_every_processs_candidates(synced, banks_dir, learner):
+    from quizapp.banks import load_banks
+    from quizapp.banks.sync import sync_banks
+    from quizapp.models import Question, now_utc
+    start_exam(learner)
+    payments = banks_dir / "test-architect" / "payments.yaml"
+    text = payments.read_text()
+    # Retire payments-001 by removing it from the bank.
+    start, end = text.index("  - id: payments-001"), text.index("  - id: payments-002")
+    payments.write_text(text[:start] + text[end:])
+    with synced.app_context():
+        sync_banks(db.session, load_banks(banks_dir).tracks, now_utc())
+        db.session.commit()
+        retired = db.session.scalar(select(Question.id).where(Question.bank_id == "payments-001"))
+    other = synced.test_client()
+    Auth(other).register("third@example.com")
+    for _ in range(15):
+        attempt_id = start_exam(other)
+        token = csrf_from(other.get(f"/attempts/{attempt_id}/summary").get_data(as_text=True))
+        other.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": token})
+        drawn = {v.question_id for _, v in items(synced, attempt_id)}
+        assert retired not in drawn

@@ -10,12 +10,11 @@ from werkzeug.security import generate_password_hash
 
 from ..auth import throttle
 from ..auth.forms import EndSessionsForm, PasswordChangeForm
-from ..auth.login import login_throttles, start_session, too_many
+from ..auth.login import password_checks, start_session, too_many
 from ..auth.sessions import end_all_sessions
 from ..database import reads_first, write_transaction
 from ..extensions import db
 from ..models import now_utc
-from ..security import client_address
 from . import bp
 
 
@@ -40,9 +39,7 @@ def change_password():
     if not form.validate_on_submit():
         return _page(form, 422)
     now = now_utc()
-    address = client_address()
-    pair, per_address = login_throttles()
-    checks = [(pair, f"{current_user.email} {address}"), (per_address, address)]
+    checks = password_checks(current_user.email)
     wait = throttle.wait_seconds(db.session, checks, now)
     if wait:
         form.form_errors.append(_("Too many wrong passwords. Wait %(wait)s seconds and try again.", wait=wait))

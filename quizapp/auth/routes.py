@@ -18,7 +18,7 @@ from ..models import User, now_utc
 from ..security import client_address
 from . import bp, throttle
 from .forms import LoginForm, RegisterForm
-from .login import live_cutoffs, login_throttles, start_session, too_many
+from .login import live_cutoffs, password_checks, start_session, too_many
 from .sessions import end_session, live_user, needs_touch, touch
 
 login_manager.login_view = "auth.login"
@@ -129,9 +129,7 @@ def login():
 
     now = now_utc()
     email = form.email.data
-    address = client_address()
-    pair, per_address = login_throttles()
-    checks = [(pair, f"{email} {address}"), (per_address, address)]
+    checks = password_checks(email)
     wait = throttle.wait_seconds(db.session, checks, now)
     if wait:
         form.form_errors.append(_("Too many failed log-ins. Wait %(wait)s seconds and try again.", wait=wait))
@@ -147,7 +145,7 @@ def login():
         if not good:
             throttle.record(db.session, checks, now)
         else:
-            throttle.forget(db.session, pair, checks[0][1])
+            throttle.forget(db.session, *checks[0])
             start_session(user, now)
     if not good:
         # One message whether or not the email exists.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -81,6 +82,7 @@ def sync_banks(session: Session, banks: list[TrackBank], now: datetime) -> SyncR
     """Bring the database in line with `banks`, idempotently."""
     report = SyncReport()
     for bank in banks:
+        before = (report.added, report.changed, report.retired)
         track = _upsert_track(session, bank)
         existing = {
             q.bank_id: q
@@ -119,6 +121,8 @@ def sync_banks(session: Session, banks: list[TrackBank], now: datetime) -> SyncR
             if bank_id not in in_bank and question.retired_at is None:
                 question.retired_at = now
                 report.retired += 1
+        if (report.added, report.changed, report.retired) != before:
+            track.bank_version = secrets.token_hex(16)
         session.flush()
     return report
 

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 from pydantic import Field, ValidationError
 
 from .schema import SLUG, StrictModel
-from .yamlfile import Problem, display, line_of, plain, read_yaml, validation_problems
+from .yamlfile import Problem, display, line_of, plain, read_fast, read_yaml, validation_problems
 
 if TYPE_CHECKING:
     from .loader import TrackBank
@@ -58,6 +58,16 @@ class TranslationFile(StrictModel):
     questions: list[TranslatedQuestion] = Field(default_factory=list)
 
 
+def _valid_translation_file(tree) -> bool:
+    if not isinstance(tree, dict):
+        return False
+    try:
+        TranslationFile.model_validate(plain(tree))
+    except ValidationError:
+        return False
+    return True
+
+
 def source_hash(stem: str, choices: dict[str, str], explanation: str) -> str:
     """The short hash of the English text a translation is made from."""
     canonical = json.dumps({"stem": stem.strip(), "choices": {k: v.strip() for k, v in choices.items()},
@@ -81,7 +91,9 @@ def load_translations(folder: Path, root: Path, track: TrackBank, problems: list
         lang_folder = folder / "translations" / language
         for path in sorted(lang_folder.glob("*.yaml")) if lang_folder.is_dir() else []:
             shown = display(path, root)
-            tree = read_yaml(path, problems, shown)
+            tree = read_fast(path)
+            if not _valid_translation_file(tree):
+                tree = read_yaml(path, problems, shown)  # again, with every key's line
             if tree is None:
                 continue
             raw = tree.get("questions") if isinstance(tree, dict) else None

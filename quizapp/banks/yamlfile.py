@@ -6,10 +6,12 @@ Shared by the question loader and the translation loader.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml as pyyaml
 from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -47,8 +49,12 @@ def plain(node: Any) -> Any:
 
 
 def line_of(node: Any, loc: tuple[Any, ...]) -> int | None:
-    """The 1-based line of the deepest part of `loc` the YAML tree can place."""
-    line = None
+    """The 1-based line of the deepest part of `loc` the YAML tree can place.
+
+    A round-trip tree knows every key's line; a fast tree knows the line where
+    each mapping or list starts, which places a question exactly.
+    """
+    line = getattr(node, "line", None)
     for part in loc:
         if isinstance(node, CommentedMap) and part in node:
             line = node.lc.key(part)[0] + 1
@@ -56,9 +62,75 @@ def line_of(node: Any, loc: tuple[Any, ...]) -> int | None:
         elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
             line = node.lc.item(part)[0] + 1
             node = node[part]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+            line = getattr(node, "line", line)
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+            line = getattr(node, "line", line)
         else:
             break
     return line
+
+
+class LineDict(dict):
+    """A mapping from the fast reader that knows the line it starts on."""
+
+    line: int = 1
+
+
+class LineList(list):
+    """A list from the fast reader that knows the line it starts on."""
+
+    line: int = 1
+
+
+class FastLoader(pyyaml.CSafeLoader):
+    """libyaml's parser with YAML 1.2's booleans, duplicate keys refused, lines kept.
+
+    ruamel's round-trip reader is pure Python and took most of a start (about
+    6 s of CPU for both banks and their translations); libyaml reads them in
+    half a second. Only `true`/`false` are booleans, as in YAML 1.2, so `No`
+    and `On` stay text exactly as the round-trip reader reads them.
+    """
+
+
+FastLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in pyyaml.CSafeLoader.yaml_implicit_resolvers.items()}
+FastLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                                 list("tTfF"))
+
+
+def _mapping(loader: FastLoader, node):
+    data = LineDict()
+    data.line = node.start_mark.line + 1
+    yield data
+    keys = [loader.construct_object(key, deep=True) for key, _ in node.value]
+    for index, key in enumerate(keys):
+        if key in keys[:index]:
+            raise pyyaml.constructor.ConstructorError(None, None, f"found duplicate key {key!r}",
+                                                      node.value[index][0].start_mark)
+    data.update(loader.construct_mapping(node, deep=True))
+
+
+def _sequence(loader: FastLoader, node):
+    data = LineList()
+    data.line = node.start_mark.line + 1
+    yield data
+    data.extend(loader.construct_sequence(node, deep=True))
+
+
+FastLoader.add_constructor("tag:yaml.org,2002:map", _mapping)
+FastLoader.add_constructor("tag:yaml.org,2002:seq", _sequence)
+
+
+def read_fast(path: Path) -> Any:
+    """Parse with libyaml; None when it cannot (the precise reader then says why)."""
+    try:
+        return pyyaml.load(path.read_text(encoding="utf-8"), Loader=FastLoader)
+    except (pyyaml.YAMLError, ValueError, UnicodeDecodeError):
+        return None
 
 
 def read_yaml(path: Path, problems: list[Problem], display: str) -> Any:

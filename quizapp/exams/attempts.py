@@ -61,18 +61,27 @@ def times_seen(session: Session, user_id: int, track_id: int) -> dict[int, int]:
     return {question_id: count for question_id, count in rows}
 
 
-def start_attempt(session: Session, user_id: int, track: Track, now: datetime,
-                  seed: int | None = None, language: str = "en",
-                  minutes: int | None = None) -> Attempt:
-    """Assemble a new exam for the user and store it as an attempt in progress.
+@dataclass(frozen=True)
+class TrackCandidates:
+    """A track's drawable questions as assembly needs them, with each one's version."""
 
-    `language` only chooses the text shown; assembly and scoring ignore it.
-    `minutes` is the time allowed when an accommodation gives more than the
-    track's duration.
-    """
-    minutes = minutes or track.duration_minutes
-    if seed is None:
-        seed = random.SystemRandom().randrange(2**31)
+    bank_version: str
+    candidates: tuple[Candidate, ...]
+    # question id -> (current version id, how many options to choose)
+    versions: dict[int, tuple[int, int]]
+
+
+# Per process: the candidates of each track, reloaded when `banks sync` moves the
+# track's bank_version. Loading ~520 rows with their options was most of a
+# start's reading time.
+_candidates_cache: dict[int, TrackCandidates] = {}
+
+
+def track_candidates(session: Session, track: Track) -> TrackCandidates:
+    """The track's current, unretired questions, from the cache while the bank is unchanged."""
+    cached = _candidates_cache.get(track.id)
+    if cached is not None and track.bank_version and cached.bank_version == track.bank_version:
+        return cached
     rows = session.execute(
         select(Question.id, Question.domain, QuestionVersion.id, QuestionVersion.choices,
                QuestionVersion.shuffle, QuestionVersion.answer, QuestionVersion.enemy_groups)
@@ -86,29 +95,80 @@ def start_attempt(session: Session, user_id: int, track: Track, now: datetime,
         versions[question_id] = (version_id, len(answer))
         candidates.append(Candidate(question_id, domain, tuple(c["key"] for c in choices), shuffle,
                                     tuple(enemies or ())))
+    loaded = TrackCandidates(track.bank_version, tuple(candidates), versions)
+    _candidates_cache[track.id] = loaded
+    return loaded
+
+
+@dataclass(frozen=True)
+class AttemptPlan:
+    """An exam assembled for a learner, not yet stored."""
+
+    user_id: int
+    track_id: int
+    pass_percent: int
+    seed: int
+    minutes: int
+    language: str
+    length: int
+    # (version id, choice order, how many to choose) in exam order
+    questions: tuple[tuple[int, tuple[str, ...], int], ...]
+
+
+def plan_attempt(session: Session, user_id: int, track: Track, seed: int | None = None,
+                 language: str = "en", minutes: int | None = None) -> AttemptPlan:
+    """Assemble an exam for the user: reads only, so it runs outside any write transaction.
+
+    `language` only chooses the text shown; assembly and scoring ignore it.
+    `minutes` is the time allowed when an accommodation gives more than the
+    track's duration.
+    """
+    if seed is None:
+        seed = random.SystemRandom().randrange(2**31)
+    pool = track_candidates(session, track)
     exam = assemble(
         seed=seed, min_questions=track.min_questions, max_questions=track.max_questions,
-        weights={d["slug"]: d["weight"] for d in track.domains}, candidates=candidates,
+        weights={d["slug"]: d["weight"] for d in track.domains}, candidates=pool.candidates,
         times_seen=times_seen(session, user_id, track.id),
     )
+    return AttemptPlan(user_id, track.id, track.pass_percent, seed, minutes or track.duration_minutes,
+                       language, exam.length,
+                       tuple((pool.versions[q.ref][0], q.choice_order, pool.versions[q.ref][1])
+                             for q in exam.questions))
+
+
+def store_attempt(session: Session, plan: AttemptPlan, now: datetime) -> Attempt:
+    """Store a planned exam as an attempt in progress: three INSERTs, nothing else.
+
+    The clock starts here (`now`), so planning time never counts against the learner.
+    """
+    # The plan holds plain values: touching an ORM object expired by the read
+    # transaction's commit would reload it inside the write lock.
     attempt = Attempt(
-        user_id=user_id, track_id=track.id, seed=seed, status=IN_PROGRESS, started_at=now,
-        deadline=clock.deadline_for(now, minutes), length=exam.length,
-        pass_percent=track.pass_percent, language=language, minutes_allowed=minutes,
+        user_id=plan.user_id, track_id=plan.track_id, seed=plan.seed, status=IN_PROGRESS, started_at=now,
+        deadline=clock.deadline_for(now, plan.minutes), length=plan.length,
+        pass_percent=plan.pass_percent, language=plan.language, minutes_allowed=plan.minutes,
     )
     session.add(attempt)
     session.flush()
     session.add(AttemptEvent(attempt_id=attempt.id, at=now, kind="started",
-                             detail={"minutes": minutes, "language": language}))
+                             detail={"minutes": plan.minutes, "language": plan.language}))
     # One bulk INSERT: building and flushing 50 ORM objects was a fifth of a
     # start, and a start holds SQLite's write lock while it runs.
     session.execute(insert(AttemptQuestion), [
-        {"attempt_id": attempt.id, "position": position, "question_version_id": versions[placed.ref][0],
-         "choice_order": list(placed.choice_order), "choose": versions[placed.ref][1],
+        {"attempt_id": attempt.id, "position": position, "question_version_id": version_id,
+         "choice_order": list(order), "choose": choose,
          "selected": [], "flagged": False, "struck": [], "save_seq": 0, "seconds_spent": 0, "changes": []}
-        for position, placed in enumerate(exam.questions, start=1)
+        for position, (version_id, order, choose) in enumerate(plan.questions, start=1)
     ])
     return attempt
+
+
+def start_attempt(session: Session, user_id: int, track: Track, now: datetime,
+                  seed: int | None = None, language: str = "en",
+                  minutes: int | None = None) -> Attempt:
+    """Assemble a new exam for the user and store it as an attempt in progress."""
+    return store_attempt(session, plan_attempt(session, user_id, track, seed, language, minutes), now)
 
 
 def finish_attempt(session: Session, attempt: Attempt, now: datetime, by: str = "learner") -> bool:

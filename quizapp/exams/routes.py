@@ -17,8 +17,9 @@ from ..measure import pacing
 from ..models import Attempt, AttemptQuestion, QuestionTranslation, QuestionVersion, Track, now_utc
 from . import bp
 from ..accommodations import accommodation_for, minutes_for
+from ..database import reads_first, write_transaction
 from .attempts import (PAGE_EVENTS, LoginProof, close_if_overdue, finish_attempt, in_progress_attempt,
-                       labels_for, record_page_event, save_answer, start_attempt)
+                       labels_for, plan_attempt, record_page_event, save_answer, store_attempt)
 from .forms import AnswerForm, SaveRequest, StartForm, SubmitForm
 
 # Ids beyond a 32-bit integer cannot exist; refusing them in the URL keeps
@@ -62,32 +63,38 @@ def owned_attempt(attempt_id: int) -> Attempt:
 
 @bp.post("/tracks/<slug>/start")
 @login_required
+@reads_first
 def start(slug: str):
-    """Start an exam on a track, or resume the one in progress."""
+    """Start an exam on a track, or resume the one in progress.
+
+    The exam is assembled in a read transaction; only its three INSERTs take
+    the write lock, so a whole class starting at once queues on short writes.
+    """
     track = db.session.scalar(select(Track).where(Track.slug == slug))
     if track is None:
         abort(404, _("No such track."))
-    now = now_utc()
     attempt = in_progress_attempt(db.session, current_user.id, track.id)
-    if attempt is not None and not close_if_overdue(
-            db.session, attempt, now, current_app.config["GRACE_SECONDS"]):
-        flash(_("You have this exam in progress; it continues where you left it."), "info")
-        return redirect(url_for("exams.resume", attempt_id=attempt.id))
+    if attempt is not None:
+        if not clock.is_overdue(attempt.deadline, now_utc(), current_app.config["GRACE_SECONDS"]):
+            flash(_("You have this exam in progress; it continues where you left it."), "info")
+            return redirect(url_for("exams.resume", attempt_id=attempt.id))
+        with write_transaction(db.session):
+            close_if_overdue(db.session, attempt, now_utc(), current_app.config["GRACE_SECONDS"])
     form = StartForm(languages=track.languages)
     if not form.validate():
         abort(400, _("Choose one of this exam's languages."))
     minutes = minutes_for(accommodation_for(db.session, current_user.id, track.id), track.duration_minutes)
+    plan = plan_attempt(db.session, current_user.id, track, language=form.language.data, minutes=minutes)
     try:
-        attempt = start_attempt(db.session, current_user.id, track, now, language=form.language.data,
-                                minutes=minutes)
-        db.session.commit()
+        with write_transaction(db.session):
+            attempt_id = store_attempt(db.session, plan, now_utc()).id
     except IntegrityError:
         # Another request (a double click, another server) started it first.
-        db.session.rollback()
-        attempt = in_progress_attempt(db.session, current_user.id, track.id)
+        attempt = in_progress_attempt(db.session, current_user.id, plan.track_id)
         if attempt is None:
             raise
-    return redirect(url_for("exams.question", attempt_id=attempt.id, position=1))
+        attempt_id = attempt.id
+    return redirect(url_for("exams.question", attempt_id=attempt_id, position=1))
 
 
 @bp.get(ATTEMPT)
