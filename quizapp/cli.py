@@ -1,4 +1,5 @@
-"""`flask` commands: banks check/sync/stats/import/export, exam preview, attempts close-overdue.
+"""`flask` commands: banks check/sync/stats/import/export, exam preview, attempts close-overdue,
+items stats.
 
 `banks` and `exam` are also installed as Flask CLI plugins (pyproject's
 `flask.commands` entry points), so they run without building the app: an
@@ -410,7 +411,74 @@ def reports_list(status: str, as_json: bool) -> None:
     click.echo(f"{sum(len(g['reports']) for g in data)} {status} report(s) on {len(data)} question(s).")
 
 
+@click.group("items")
+def items_cli() -> None:
+    """Item statistics for authors."""
+
+
+ITEM_FIELDS = ["track", "bank_id", "version_id", "domain", "responses", "facility", "discrimination",
+               "choice_rates", "mean_seconds", "flag_rate", "changed_rate", "review"]
+
+
+def _item_row(report) -> dict:
+    s = report.stats
+    return {"track": report.track, "bank_id": report.bank_id, "version_id": report.version_id,
+            "domain": report.domain, "responses": s.responses, "facility": round(s.facility, 4),
+            "discrimination": None if s.discrimination is None else round(s.discrimination, 4),
+            "choice_rates": {k: round(v, 4) for k, v in s.choice_rates.items()},
+            "mean_seconds": round(s.mean_seconds, 1), "flag_rate": round(s.flag_rate, 4),
+            "changed_rate": round(s.changed_rate, 4), "review": s.review}
+
+
+@items_cli.command("stats")
+@click.option("--track", "slug", help="Only this track (its slug).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV, one row per question version.")
+@with_appcontext
+def items_stats(slug: str | None, as_json: bool, as_csv: bool) -> None:
+    """Per question version, from finished attempts: facility, discrimination, choices, time,
+    flags, changed answers; items to review are marked with the reason."""
+    import csv
+    import io
+
+    from .extensions import db
+    from .measure.evidence import item_reports
+    from .models import Track
+
+    if as_json and as_csv:
+        raise click.UsageError("choose one of --json and --csv")
+    if slug and db.session.scalar(db.select(Track.id).where(Track.slug == slug)) is None:
+        known = ", ".join(db.session.scalars(db.select(Track.slug).order_by(Track.slug))) or "none"
+        raise click.UsageError(f"no track {slug!r} in the database (known: {known})")
+    rows = [_item_row(r) for r in item_reports(db.session, slug)]
+    if as_json:
+        click.echo(json.dumps({"items": rows}, indent=2))
+    elif as_csv:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=ITEM_FIELDS, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({**row, "discrimination": "" if row["discrimination"] is None else row["discrimination"],
+                             "choice_rates": " ".join(f"{k}={v:.2f}" for k, v in row["choice_rates"].items()),
+                             "review": "; ".join(row["review"])})
+        click.echo(buffer.getvalue(), nl=False)
+    else:
+        if not rows:
+            click.echo("No responses in finished attempts yet.")
+        for row in rows:
+            disc = "-" if row["discrimination"] is None else f"{row['discrimination']:.2f}"
+            choices = " ".join(f"{k}={v:.0%}" for k, v in row["choice_rates"].items())
+            click.echo(f"{row['track']}/{row['bank_id']} v{row['version_id']}: n={row['responses']} "
+                       f"facility={row['facility']:.2f} discrimination={disc} [{choices}] "
+                       f"time={row['mean_seconds']:.0f}s flagged={row['flag_rate']:.0%} "
+                       f"changed={row['changed_rate']:.0%}")
+            for reason in row["review"]:
+                click.echo(f"  REVIEW: {reason}")
+        marked = sum(1 for row in rows if row["review"])
+        click.echo(f"{len(rows)} question version(s), {marked} marked for review.", err=True)
+
+
 def register_cli(app: Flask) -> None:
     """Attach the command groups to the app (the test runner invokes app.cli)."""
-    for group in (banks_cli, exam_cli, attempts_cli, users_cli, reports_cli):
+    for group in (banks_cli, exam_cli, attempts_cli, users_cli, reports_cli, items_cli):
         app.cli.add_command(group)

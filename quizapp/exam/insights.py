@@ -63,7 +63,9 @@ def attempt_insight(items: Sequence[ItemFacts], slowest: int = 5) -> Insight:
         else:
             insight.unflagged_total += 1
             insight.unflagged_correct += item.is_correct
-        given = [set(a) for a in item.answer_history if a]
+        # A choose-N answer is given only once it has N picks: the first tick of a
+        # "choose two" on the way to the second is not a first answer.
+        given = [set(a) for a in item.answer_history if len(a) >= max(len(item.answer), 1)]
         if len(given) >= 2 and given[0] != given[-1]:
             first_right = given[0] == set(item.answer)
             last_right = given[-1] == set(item.answer)

@@ -13,6 +13,7 @@ from ..exam import clock
 from ..auth.login import live_cutoffs, session_token_hash
 from ..auth.sessions import session_is_live
 from ..extensions import db, login_manager
+from ..measure import pacing
 from ..models import Attempt, AttemptQuestion, QuestionTranslation, QuestionVersion, Track, now_utc
 from . import bp
 from ..accommodations import accommodation_for, minutes_for
@@ -42,6 +43,9 @@ def _exam_messages():
             "retrying": _("Not saved - retrying"),
             "offline_stay": _("Connection lost - stay on this question until it returns"),
             "too_many": _("Select no more than %(n)s options; clear one first."),
+            # The pace line (measure/pacing.py).
+            "on_pace": _("On pace"), "behind": _("%(n)s min behind"),
+            "show_pace": _("Show pace"), "hide_pace": _("Hide pace"),
         }
     return {"exam_messages": messages}
 
@@ -112,6 +116,7 @@ def _question_page(attempt: Attempt, position: int, form: AnswerForm, status: in
     if not 1 <= position <= len(items):
         abort(404, _("No such question in this attempt."))
     item = items[position - 1]
+    now = now_utc()
     version, translation = db.session.execute(
         select(QuestionVersion, QuestionTranslation).outerjoin(QuestionTranslation, (
             QuestionTranslation.question_version_id == QuestionVersion.id)
@@ -128,8 +133,17 @@ def _question_page(attempt: Attempt, position: int, form: AnswerForm, status: in
         untranslated=attempt.language != "en" and translation is None,
         text_language=attempt.language if translation else "en",
         items=items, form=form,
-        remaining=clock.remaining_seconds(attempt.deadline, now_utc()),
+        remaining=clock.remaining_seconds(attempt.deadline, now), **_pace(attempt, items, now),
     ), status
+
+
+def _pace(attempt: Attempt, items: list[AttemptQuestion], now) -> dict:
+    """The pace line's figures: the server's elapsed time against the questions answered."""
+    duration = int((attempt.deadline - attempt.started_at).total_seconds())
+    elapsed = clock.seconds_run(attempt.started_at, attempt.deadline, now)
+    answered = sum(1 for i in items if i.selected)
+    return {"pace": pacing.pace_now(elapsed, answered, attempt.length, duration),
+            "pace_duration": duration, "pace_budget": pacing.budget_seconds(duration)}
 
 
 @bp.route(f"{ATTEMPT}/questions/{POSITION}", methods=["GET", "POST"])

@@ -18,6 +18,8 @@ from ..exam.insights import ItemFacts, attempt_insight
 from ..exams.attempts import labels_for
 from ..exams.routes import ATTEMPT, owned_attempt
 from ..extensions import db
+from ..measure.evidence import track_forecasts
+from ..measure.pacing import pacing_chart
 from ..auth import throttle
 from ..models import (Attempt, AttemptQuestion, Question, QuestionReport, QuestionTranslation,
                       QuestionVersion, Track, now_utc)
@@ -58,7 +60,7 @@ def _track(attempt: Attempt) -> Track:
 @bp.get(f"{ATTEMPT}/result")
 @login_required
 def result(attempt_id: int):
-    """Score, pass or fail, time used, domains weakest first, counts and insight."""
+    """Score, pass or fail, time used, domains weakest first, counts, insight, forecast and pacing."""
     attempt, rows, _translations = _finished_attempt(attempt_id)
     track = _track(attempt)
     result = scoring.score([(v.domain, i.selected, v.answer) for i, v, _ in rows],
@@ -69,8 +71,13 @@ def result(attempt_id: int):
     counts = {"answered": sum(1 for i, _, _ in rows if i.selected),
               "unanswered": sum(1 for i, _, _ in rows if not i.selected),
               "flagged": sum(1 for i, _, _ in rows if i.flagged)}
+    # The forecast as it stood when this attempt ended; the pacing against the attempt's own clock.
+    forecast = track_forecasts(db.session, current_user.id, [track], attempt.finished_at)[track.id]
+    pacing = pacing_chart([i.seconds_spent for i, _, _ in rows],
+                          int((attempt.deadline - attempt.started_at).total_seconds()))
     return render_template("history/result.html", attempt=attempt, track=track, result=result,
-                           insight=insight, counts=counts, titles=track.domain_titles())
+                           insight=insight, counts=counts, titles=track.domain_titles(),
+                           forecast=forecast, pacing=pacing)
 
 
 @bp.get(f"{ATTEMPT}/review")

@@ -14,24 +14,28 @@ from ..accommodations import accommodation_for, minutes_for
 from ..auth.routes import safe_next
 from ..extensions import db
 from ..i18n import LANGUAGES
-from ..models import Question, Track
+from ..measure.evidence import track_forecasts
+from ..models import Question, Track, now_utc
 from . import bp
 
 
 @bp.get("/")
 def index():
-    """The tracks loaded from the banks, with their format and bank size."""
+    """The tracks loaded from the banks, with their format, bank size and the learner's pass chance."""
     rows = db.session.execute(
         select(Track, func.count(Question.id))
         .outerjoin(Question, (Question.track_id == Track.id) & Question.retired_at.is_(None))
         .group_by(Track.id).order_by(Track.title)
     ).all()
-    return render_template("main/index.html", tracks=rows)
+    forecasts = {}
+    if current_user.is_authenticated:
+        forecasts = track_forecasts(db.session, current_user.id, [t for t, _ in rows], now_utc(), levers=False)
+    return render_template("main/index.html", tracks=rows, forecasts=forecasts)
 
 
 @bp.get("/tracks/<slug>")
 def track(slug: str):
-    """A track's rules, and the button that starts (or resumes) its exam."""
+    """A track's rules, the learner's pass forecast, and the button that starts (or resumes) its exam."""
     row = db.session.execute(
         select(Track, func.count(Question.id))
         .outerjoin(Question, (Question.track_id == Track.id) & Question.retired_at.is_(None))
@@ -40,13 +44,15 @@ def track(slug: str):
     if row is None:
         abort(404, _("No such track."))
     track, bank_size = row
-    attempt = accommodation = None
+    attempt = accommodation = forecast = None
     if current_user.is_authenticated:
         attempt = in_progress_attempt(db.session, current_user.id, track.id)
         accommodation = accommodation_for(db.session, current_user.id, track.id)
+        forecast = track_forecasts(db.session, current_user.id, [track], now_utc())[track.id]
     return render_template("main/track.html", track=track, bank_size=bank_size,
                            attempt=attempt, form=StartForm(languages=track.languages),
-                           minutes=minutes_for(accommodation, track.duration_minutes))
+                           minutes=minutes_for(accommodation, track.duration_minutes),
+                           forecast=forecast)
 
 
 @bp.post("/language")

@@ -26,6 +26,7 @@
   var submitting = false;
   var timerValue = document.getElementById("timer-value");
   var timerAlert = document.getElementById("timer-alert");
+  var paceTick = null;      // set by the pace line below when the page has one
 
   function setRemaining(seconds) {
     endAt = performance.now() + seconds * 1000;
@@ -81,6 +82,7 @@
       if (left <= w[0]) { warned[w[0]] = true; }
     });
     bar.classList.toggle("low-time", left <= 300);
+    if (paceTick) { paceTick(left); }
     if (left === 0 && !submitting) {
       submitting = true;
       flush().then(function () { autoSubmit.submit(); }, function () { autoSubmit.submit(); });
@@ -257,6 +259,49 @@
       if (button && !button.disabled) { button.click(); event.preventDefault(); return; }
       if (key === "f") { document.getElementById("flagged").click(); event.preventDefault(); }
     });
+  }
+
+  // ---- Pace line (optional, remembered in this browser): "On pace" or "4 min behind", from
+  // the server's clock and the questions answered, against a target leaving 10 minutes for
+  // review (the budget comes from the server). Screen readers hear it only when the state
+  // changes between on pace and behind, not every minute.
+  var pace = document.getElementById("pace");
+  if (pace && bar) {
+    var paceToggle = document.getElementById("pace-toggle");
+    var paceValue = document.getElementById("pace-value");
+    var paceAlert = document.getElementById("pace-alert");
+    var paceKey = "quizapp:pace";
+    var paceState = paceValue.dataset.state;
+    var paceOn = false;
+    try { paceOn = localStorage.getItem(paceKey) === "on"; } catch (e) { paceOn = false; }
+    var answeredNow = function () {
+      var count = document.querySelectorAll(".nav-q.answered:not(.current)").length;
+      if (form && form.querySelector("input[name=choice]:checked")) { count += 1; }
+      return count;
+    };
+    var showPace = function () {
+      paceValue.hidden = !paceOn;
+      paceToggle.setAttribute("aria-pressed", paceOn ? "true" : "false");
+      paceToggle.textContent = paceOn ? t("hide_pace") : t("show_pace");
+    };
+    paceTick = function (left) {
+      var duration = parseInt(pace.dataset.duration, 10), length = parseInt(pace.dataset.length, 10);
+      var due = parseInt(pace.dataset.budget, 10) * Math.min(answeredNow() + 1, length) / length;
+      var behind = Math.max(0, Math.floor(duration - left - due));
+      var state = behind < 60 ? "on" : "behind";
+      var text = state === "on" ? t("on_pace") : t("behind", { n: Math.floor(behind / 60) });
+      if (paceValue.textContent !== text) { paceValue.textContent = text; }
+      paceValue.dataset.state = state;
+      if (state !== paceState && paceOn) { paceAlert.textContent = text; }
+      paceState = state;
+    };
+    paceToggle.addEventListener("click", function () {
+      paceOn = !paceOn;
+      try { localStorage.setItem(paceKey, paceOn ? "on" : "off"); } catch (e) { /* private mode: not remembered */ }
+      showPace();
+    });
+    pace.hidden = false;
+    showPace();
   }
 
   var submitButton = document.getElementById("submit-exam");

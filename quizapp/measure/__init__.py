@@ -1,0 +1,1 @@
+"""Measurement: the pass forecast, pacing and item statistics. Plain Python, no Flask."""

@@ -1,0 +1,46 @@
+"""Finished attempts with chosen answers, built through the attempt operations."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from quizapp.exams.attempts import finish_attempt, start_attempt
+from quizapp.extensions import db
+from quizapp.models import AttemptQuestion, QuestionVersion, Track, User
+
+
+def make_user(app, email: str) -> int:
+    """A user row without going through registration (no log-in needed)."""
+    with app.app_context():
+        user = User(email=email)
+        user.set_password("irrelevant password 1")
+        db.session.add(user)
+        db.session.commit()
+        return user.id
+
+
+def finished_attempt(app, user_id: int, started: datetime, *, right=lambda item, version: True,
+                     seconds=lambda item: 60, flagged=lambda item: False, changes=None,
+                     slug: str = "test-architect", seed: int = 1) -> int:
+    """Start an attempt, answer every question (right or wrong by `right`), finish it."""
+    with app.app_context():
+        track = db.session.scalar(select(Track).where(Track.slug == slug))
+        attempt = start_attempt(db.session, user_id, track, started, seed=seed)
+        items = db.session.scalars(select(AttemptQuestion).where(
+            AttemptQuestion.attempt_id == attempt.id).order_by(AttemptQuestion.position)).all()
+        for item in items:
+            version = db.session.get(QuestionVersion, item.question_version_id)
+            if right(item, version):
+                item.selected = list(version.answer)
+            else:
+                wrong = [k for k in item.choice_order if k not in version.answer]
+                item.selected = wrong[:len(version.answer)]
+            item.seconds_spent = seconds(item)
+            item.flagged = flagged(item)
+            item.changes = changes(item, version) if changes else [[item.seconds_spent, item.selected]]
+        db.session.flush()
+        finish_attempt(db.session, attempt, started + timedelta(minutes=30))
+        db.session.commit()
+        return attempt.id

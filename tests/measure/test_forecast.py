@@ -1,0 +1,164 @@
+"""The pass forecast on data whose answer is known."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+import pytest
+
+from quizapp.measure.forecast import (ABILITY_SPREAD, LABEL_DIFFICULTY, MIN_ANSWERS, MIN_RESPONSES_TO_CALIBRATE,
+                                      Answer, ExamBlueprint, calibrated_difficulty, forecast,
+                                      label_difficulty)
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
+
+
+def answers(domain: str, right: int, wrong: int, *, at=NOW, difficulty: float = 0.0) -> list[Answer]:
+    return ([Answer(domain, True, at, difficulty)] * right) + [Answer(domain, False, at, difficulty)] * wrong
+
+
+def binomial_at_least(n: int, p: float, k: int) -> float:
+    return sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(k, n + 1))
+
+
+def test_label_difficulty_orders_easy_medium_hard():
+    assert label_difficulty("easy") < label_difficulty("medium") < label_difficulty("hard")
+    assert label_difficulty(None) == label_difficulty("nonsense") == LABEL_DIFFICULTY["medium"]
+
+
+def test_calibration_uses_the_label_until_enough_responses():
+    few = MIN_RESPONSES_TO_CALIBRATE - 1
+    assert calibrated_difficulty("hard", few, few) == label_difficulty("hard")
+    # Everyone gets it right: far easier than its label says; nobody does: far harder.
+    assert calibrated_difficulty("hard", 200, 200) < label_difficulty("easy")
+    assert calibrated_difficulty("easy", 200, 0) > label_difficulty("hard")
+
+
+def test_calibration_agrees_with_a_label_its_responses_confirm():
+    medium = label_difficulty("medium")
+    # Find the facility the label implies, feed exactly that, get the label back.
+    spread = math.sqrt(1 + math.pi * ABILITY_SPREAD**2 / 8)
+    facility = 1 / (1 + math.exp(medium / spread))
+    assert calibrated_difficulty("medium", 1000, round(1000 * facility)) == pytest.approx(medium, abs=0.01)
+
+
+def test_too_few_answers_asks_for_more_instead_of_a_number():
+    blueprint = ExamBlueprint({"a": 1}, 10, 10, 70)
+    result = forecast(answers("a", 10, 2), blueprint, NOW)
+    assert not result.enough
+    assert result.probability is None
+    assert (result.answered, result.needed) == (12, MIN_ANSWERS - 12)
+
+
+def test_answers_outside_the_blueprint_do_not_count():
+    blueprint = ExamBlueprint({"a": 1}, 10, 10, 70)
+    result = forecast(answers("retired", 100, 0), blueprint, NOW)
+    assert not result.enough and result.answered == 0
+
+
+def test_a_blueprint_without_weighted_domains_gives_no_number():
+    result = forecast(answers("a", 40, 0), ExamBlueprint({"a": 0}, 10, 10, 70), NOW)
+    assert not result.enough
+
+
+def test_with_overwhelming_evidence_the_chance_is_the_binomial_tail():
+    # 8,000 answers at 75 % on items as hard as the exam's: the ability is pinned, so the
+    # chance of 7 or more right out of 10 is the binomial tail at p = 0.75.
+    blueprint = ExamBlueprint({"a": 1}, 10, 10, 70, {"a": [0.0] * 40})
+    result = forecast(answers("a", 6000, 2000), blueprint, NOW)
+    expected = binomial_at_least(10, 0.75, 7)
+    assert result.probability == pytest.approx(expected, abs=0.01)
+    assert result.low <= result.probability <= result.high
+    assert result.high - result.low < 0.05
+
+
+def test_exam_length_range_and_pass_mark_follow_the_blueprint():
+    # Ability pinned at 70 %: exams of 10 and 11 questions need 7 and 8 (ceil of 70 %).
+    blueprint = ExamBlueprint({"a": 1}, 10, 11, 70, {"a": [0.0]})
+    result = forecast(answers("a", 7000, 3000), blueprint, NOW)
+    expected = (binomial_at_least(10, 0.7, 7) + binomial_at_least(11, 0.7, 8)) / 2
+    assert result.probability == pytest.approx(expected, abs=0.015)
+
+
+def test_domain_weights_decide_which_weakness_matters():
+    strong, weak = answers("big", 180, 20), answers("small", 40, 160)
+    heavy_on_strong = ExamBlueprint({"big": 90, "small": 10}, 40, 40, 70)
+    heavy_on_weak = ExamBlueprint({"big": 10, "small": 90}, 40, 40, 70)
+    assert forecast(strong + weak, heavy_on_strong, NOW).probability > 0.5
+    assert forecast(strong + weak, heavy_on_weak, NOW).probability < 0.01
+
+
+def test_harder_items_answered_mean_more_ability():
+    blueprint = ExamBlueprint({"a": 1}, 20, 20, 70, {"a": [0.0]})
+    easy = forecast(answers("a", 70, 30, difficulty=-1.0), blueprint, NOW).probability
+    hard = forecast(answers("a", 70, 30, difficulty=1.0), blueprint, NOW).probability
+    assert hard > easy
+
+
+def test_recent_answers_count_more_than_old_ones():
+    blueprint = ExamBlueprint({"a": 1}, 20, 20, 70, {"a": [0.0]})
+    old = NOW - timedelta(days=60)
+    improving = answers("a", 10, 40, at=old) + answers("a", 40, 10)
+    slipping = answers("a", 40, 10, at=old) + answers("a", 10, 40)
+    assert forecast(improving, blueprint, NOW).probability > 0.5 > forecast(slipping, blueprint, NOW).probability
+
+
+def test_more_evidence_narrows_the_interval():
+    blueprint = ExamBlueprint({"a": 1}, 20, 20, 70, {"a": [0.0]})
+    thin = forecast(answers("a", 28, 12), blueprint, NOW)
+    thick = forecast(answers("a", 700, 300), blueprint, NOW)
+    assert thick.high - thick.low < thin.high - thin.low
+
+
+def test_same_answers_same_figure():
+    blueprint = ExamBlueprint({"a": 60, "b": 40}, 45, 50, 70)
+    data = answers("a", 30, 10) + answers("b", 20, 15)
+    first, again = forecast(data, blueprint, NOW), forecast(list(reversed(data)), blueprint, NOW)
+    # Fixed draws: the order of the answers changes nothing but the last bits of a sum.
+    assert first.probability == pytest.approx(again.probability, abs=1e-12)
+    assert (first.low, first.high) == pytest.approx((again.low, again.high), abs=1e-12)
+    assert first.lever.domain == again.lever.domain
+
+
+def test_what_moves_it_most_is_the_weak_heavy_domain():
+    blueprint = ExamBlueprint({"payments": 50, "connect": 40, "billing": 10}, 45, 50, 70)
+    data = (answers("payments", 40, 10) + answers("connect", 24, 26) + answers("billing", 10, 10))
+    result = forecast(data, blueprint, NOW)
+    lever = result.lever
+    assert lever.domain == "connect"
+    assert (lever.answered, lever.correct, round(lever.percent)) == (50, 24, 48)
+    assert lever.more_right == 5  # a tenth of its answers
+    assert lever.probability > result.probability
+
+
+def test_no_lever_when_nothing_was_wrong():
+    blueprint = ExamBlueprint({"a": 1}, 10, 10, 70)
+    result = forecast(answers("a", 40, 0), blueprint, NOW)
+    assert result.lever is None and result.probability > 0.9
+
+
+def test_calibrated_on_learners_drawn_from_the_prior():
+    """Learners whose abilities come from the model's own prior: the forecast's average over a
+    group matches the group's pass rate on a fresh exam."""
+    rng = np.random.default_rng(4)
+    weights = {"a": 60, "b": 40}
+    pool = {d: list(rng.normal(-0.5, 0.6, 60)) for d in weights}
+    blueprint = ExamBlueprint(weights, 20, 20, 70, pool)
+    forecasts, passed = [], []
+    for _ in range(300):
+        overall = rng.normal(0, 1)
+        ability = {d: overall + rng.normal(0, 0.5) for d in weights}
+        data = []
+        for d, n in (("a", 24), ("b", 16)):
+            for b in rng.choice(pool[d], n):
+                data.append(Answer(d, bool(rng.random() < 1 / (1 + math.exp(b - ability[d]))), NOW, float(b)))
+        forecasts.append(forecast(data, blueprint, NOW, levers=False).probability)
+        right = sum(rng.random() < 1 / (1 + math.exp(b - ability[d]))
+                    for d, n in (("a", 12), ("b", 8)) for b in rng.choice(pool[d], n, replace=False))
+        passed.append(right >= 14)
+    forecasts, passed = np.array(forecasts), np.array(passed, dtype=float)
+    assert abs(forecasts.mean() - passed.mean()) < 0.05
+    high = forecasts > 0.5
+    assert passed[high].mean() > 0.6 and passed[~high].mean() < 0.4
