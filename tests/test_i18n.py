@@ -143,3 +143,15 @@ def test_every_interface_message_has_a_japanese_translation(tmp_path):
     translated = {m.id for m in catalog if m.id and "fuzzy" not in m.flags
                   and all(m.string if isinstance(m.string, tuple) else [m.string])}
     assert {m.id for m in template if m.id} - translated == set()
+
+
+def test_markup_inside_translated_sentences_is_markup_not_text(synced, learner):
+    """Emphasis inside a translated sentence renders as HTML; only the learner's data is escaped."""
+    attempt_id = start_exam(learner)
+    for language in ("en", "ja"):
+        for url in ("/", "/tracks/test-architect", "/account", f"/attempts/{attempt_id}/questions/1"):
+            html = learner.get(url, headers={"Accept-Language": language}).get_data(as_text=True)
+            assert "&lt;strong" not in html and "&lt;code" not in html, (language, url)
+    track = learner.get("/tracks/test-architect").get_data(as_text=True)
+    assert "<strong>90 minutes</strong>" in track and "<strong>cannot be paused</strong>" in track
+    assert "<strong>learner@example.com</strong>" in learner.get("/account").get_data(as_text=True)
