@@ -1,0 +1,83 @@
+"""Review cards in the database: read with an answer's other data, write many in one statement.
+
+The scheduling itself is `study.schedule` (plain FSRS); this module only maps
+cards to rows, so a mock's scoring and a practice check each add exactly one
+statement for the schedule, however many questions they answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import bindparam
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from .models import ReviewCard
+from .study.schedule import ReviewState, review
+
+_cards = ReviewCard.__table__
+
+# Select these (outer-joined on user and question) to get a card back with `stored_state`.
+CARD_COLUMNS = (_cards.c.state, _cards.c.step, _cards.c.stability, _cards.c.difficulty,
+                _cards.c.due, _cards.c.last_review)
+
+
+def stored_state(state, step, stability, difficulty, due, last_review) -> ReviewState | None:
+    """The card read through CARD_COLUMNS; None when the learner never answered the question."""
+    if state is None:
+        return None
+    return ReviewState(state, step, stability, difficulty, due, last_review)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer to schedule: whose, which question, and how it went."""
+
+    user_id: int
+    question_id: int
+    track_id: int
+    correct: bool
+    flagged: bool
+    changed: bool
+    previous: ReviewState | None
+
+
+_VALUES = {name: bindparam(name) for name in (
+    "user_id", "question_id", "track_id", "state", "step", "stability", "difficulty", "due",
+    "last_review", "last_correct", "last_flagged")}
+
+
+def _upsert(dialect_insert):
+    statement = dialect_insert(_cards).values(reviews=1, **_VALUES)
+    updated = {name: getattr(statement.excluded, name) for name in _VALUES
+               if name not in ("user_id", "question_id")}
+    return statement.on_conflict_do_update(
+        index_elements=[_cards.c.user_id, _cards.c.question_id],
+        set_={**updated, "reviews": _cards.c.reviews + 1})
+
+
+# Built once: the check is on a hot path.
+_UPSERT = {"sqlite": _upsert(sqlite.insert), "postgresql": _upsert(postgresql.insert)}
+
+
+def record_answers(session: Session, answers: Iterable[Answer], now: datetime) -> int:
+    """Schedule each answer's next review, all in one statement; returns how many."""
+    rows = []
+    for answer in answers:
+        card = review(answer.previous, answer.correct, answer.flagged, answer.changed, now)
+        rows.append({"user_id": answer.user_id, "question_id": answer.question_id,
+                     "track_id": answer.track_id, "state": card.state, "step": card.step,
+                     "stability": card.stability, "difficulty": card.difficulty, "due": card.due,
+                     "last_review": card.last_review, "last_correct": answer.correct,
+                     "last_flagged": answer.flagged})
+    if rows:
+        session.execute(_UPSERT[session.get_bind().dialect.name], rows)
+    return len(rows)
+
+
+def answer_changed(changes: list) -> bool:
+    """True when the learner picked one answer and then another before settling."""
+    return len(changes) > 1
