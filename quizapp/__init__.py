@@ -56,13 +56,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     with app.app_context():
         configure_engine(db.engine)
 
-    from . import account, auth, errors, exams, history, main, security
+    from . import account, auth, errors, exams, history, main, practice, security
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(exams.bp)
     app.register_blueprint(history.bp)
+    app.register_blueprint(practice.bp)
     errors.register(app)
     security.register(app)
 

@@ -299,8 +299,6 @@ class PracticeSession(db.Model):
     deadline: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     length: Mapped[int] = mapped_column(Integer)
-    checked_count: Mapped[int] = mapped_column(Integer, default=0)
-    correct_count: Mapped[int] = mapped_column(Integer, default=0)
 
     track: Mapped[Track] = relationship()
 

@@ -11,12 +11,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam
+from sqlalchemy import Integer, bindparam, case, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from .models import ReviewCard
-from .study.schedule import ReviewState, review
+from .models import Question, ReviewCard
+from .study.schedule import MASTERED_STABILITY_DAYS, ReviewState, review
 
 _cards = ReviewCard.__table__
 
@@ -81,3 +81,33 @@ def record_answers(session: Session, answers: Iterable[Answer], now: datetime) -
 def answer_changed(changes: list) -> bool:
     """True when the learner picked one answer and then another before settling."""
     return len(changes) > 1
+
+
+@dataclass(frozen=True)
+class DomainStanding:
+    """A learner in one domain: questions seen, right at their latest answer, due now, mastered."""
+
+    seen: int = 0
+    correct: int = 0
+    due: int = 0
+    mastered: int = 0
+
+
+def standing(session: Session, user_id: int, now: datetime,
+             track_id: int | None = None) -> dict[int, dict[str, DomainStanding]]:
+    """Per track and domain, the learner's review cards summed up, in one grouped query."""
+    def count_if(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0).cast(Integer)
+
+    statement = (
+        select(ReviewCard.track_id, Question.domain, func.count(), count_if(ReviewCard.last_correct.is_(True)),
+               count_if(ReviewCard.due <= now), count_if(ReviewCard.stability >= MASTERED_STABILITY_DAYS))
+        .join(Question, Question.id == ReviewCard.question_id)
+        .where(ReviewCard.user_id == user_id)
+        .group_by(ReviewCard.track_id, Question.domain))
+    if track_id is not None:
+        statement = statement.where(ReviewCard.track_id == track_id)
+    result: dict[int, dict[str, DomainStanding]] = {}
+    for track, domain, seen, correct, due, mastered in session.execute(statement):
+        result.setdefault(track, {})[domain] = DomainStanding(seen, correct, due, mastered)
+    return result

@@ -33,8 +33,6 @@ def upgrade():
     sa.Column('deadline', quizapp.models.UTCDateTime(), nullable=True),
     sa.Column('finished_at', quizapp.models.UTCDateTime(), nullable=True),
     sa.Column('length', sa.Integer(), nullable=False),
-    sa.Column('checked_count', sa.Integer(), nullable=False),
-    sa.Column('correct_count', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['track_id'], ['tracks.id'], name=op.f('fk_practice_sessions_track_id_tracks')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_practice_sessions_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_practice_sessions'))
