@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
-from wtforms import IntegerField, RadioField, SelectMultipleField, ValidationError
+from wtforms import IntegerField, RadioField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -42,10 +42,13 @@ class StartPracticeForm(Form):
         self.domains.choices = [SelectChoice(d["slug"], d["title"]) for d in domains]
         return self
 
-    def validate_custom_count(self, field) -> None:
-        """A custom count is required when "Custom" is chosen."""
-        if self.count.data == "custom" and field.data is None:
-            raise ValidationError(f"Give a number of questions from 1 to {MAX_COUNT}.")
+    def validate(self, extra_validators=None) -> bool:
+        """Validate the fields; a custom count is required when "Custom" is chosen."""
+        valid = super().validate(extra_validators)
+        if valid and self.count.data == "custom" and self.custom_count.data is None:
+            self.custom_count.errors = [f"Give a number of questions from 1 to {MAX_COUNT}."]
+            return False
+        return valid
 
     def question_count(self) -> int:
         """The number of questions asked for."""
