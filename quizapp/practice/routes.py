@@ -203,7 +203,7 @@ def check(session_id: int, position: int):
     else:
         form = AnswerForm()
         if not form.validate():
-            abort(422, "; ".join(e for errors in form.errors.values() for e in errors))
+            return _form_refused(session_id, position, form)
         selected, flagged = form.choice.data or [], form.flagged.data
     result = check_answer(db.session, login=login, session_id=session_id, position=position,
                           selected=selected, flagged=flagged, now=now_utc(),
@@ -212,12 +212,22 @@ def check(session_id: int, position: int):
         if request.is_json:
             return _refused(result, login)
         db.session.rollback()
-        abort(STATUS[result.status], result.message)
+        if result.status != "invalid":
+            abort(STATUS[result.status], result.message)
+        form.choice.errors = [result.message]
+        return _form_refused(session_id, position, form)
     db.session.commit()
     if not request.is_json:
         return redirect(url_for("practice.question", session_id=session_id, position=position))
     return jsonify(correct=result.correct, key=result.key, explanation=result.explanation,
                    references=result.references)
+
+
+def _form_refused(session_id: int, position: int, form: AnswerForm):
+    """The question again with the reason, for a check posted without JavaScript."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    return _question_page(owned_session(session_id), position, form, 422)
 
 
 @bp.get(f"{SESSION}/summary")
