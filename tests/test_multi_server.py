@@ -32,6 +32,10 @@ def test_attempt_started_on_one_server_is_continued_and_submitted_on_another(tmp
             _, _, html = client.get(f"{a}/auth/register")
             client.post_form(f"{a}/auth/register", {"email": "two@example.com", "password": PASSWORD,
                                                      "confirm": PASSWORD, "csrf_token": csrf_token_in(html)})
+            # Registering sends a new learner to log in; it does not log them in.
+            _, _, html = client.get(f"{a}/auth/login")
+            client.post_form(f"{a}/auth/login", {"email": "two@example.com", "password": PASSWORD,
+                                                  "csrf_token": csrf_token_in(html)})
             _, _, html = client.get(f"{a}/tracks/test-architect")
             _, where, html = client.post_form(f"{a}/tracks/test-architect/start",
                                               {"csrf_token": csrf_token_in(html)})

@@ -418,3 +418,13 @@ def test_scoring_a_mock_adds_one_statement_for_the_schedule_however_long(synced,
     # included), track domains, bulk item update, the schedule's one upsert,
     # the attempt's score, the refresh: main had 7, the schedule adds one.
     assert counts == [8, 8], counts
+
+
+def test_session_summary_counts_checked_only_weakest_domain_first():
+    from quizapp.practice.sessions import summarise
+
+    result = summarise([(1, 11, "payments", True), (2, 12, "connect", False), (3, 13, "payments", None),
+                        (4, 14, "payments", False), (5, 15, "connect", True)], 5, ["payments", "connect"])
+    assert (result.checked, result.correct, result.length) == (4, 2, 5) and result.percent == 50.0
+    assert [(d.domain, d.correct, d.total) for d in result.domains] == [("payments", 1, 2), ("connect", 1, 2)]
+    assert result.missed == [2, 4] and result.missed_questions == [12, 14]

@@ -20,7 +20,7 @@ def post_routes(app):
 def fill(rule, attempt_id):
     return (rule.replace("<int(max=2147483647):attempt_id>", str(attempt_id))
                 .replace("<int(max=2147483647):session_id>", str(attempt_id))
-                .replace("<int(min=1,max=999):position>", "1").replace("<slug>", "test-architect"))
+                .replace("<int(min=1,max=999):position>", "1").replace("<slug:slug>", "test-architect"))
 
 
 def snapshot(app):

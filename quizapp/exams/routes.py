@@ -35,7 +35,7 @@ def owned_attempt(attempt_id: int) -> Attempt:
     return attempt
 
 
-@bp.post("/tracks/<slug>/start")
+@bp.post("/tracks/<slug:slug>/start")
 @login_required
 def start(slug: str):
     """Start an exam on a track, or resume the one in progress."""

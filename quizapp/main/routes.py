@@ -44,7 +44,7 @@ def index():
     return render_template("main/index.html", tracks=rows, due=due, advice=advice, form=StartForm())
 
 
-@bp.get("/tracks/<slug>")
+@bp.get("/tracks/<slug:slug>")
 def track(slug: str):
     """A track's rules, the button that starts (or resumes) its exam, practice and mastery per domain."""
     row = db.session.execute(

@@ -53,7 +53,7 @@ def _start(track: Track, scope: Scope, time_limit: int | None):
     return redirect(url_for("practice.question", session_id=practice.id, position=1)), None
 
 
-@bp.route("/tracks/<slug>/practice", methods=["GET", "POST"])
+@bp.route("/tracks/<slug:slug>/practice", methods=["GET", "POST"])
 @login_required
 def start(slug: str):
     """The practice form; a POST draws a session by scope and source and opens question 1."""

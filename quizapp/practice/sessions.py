@@ -283,10 +283,20 @@ class SessionSummary:
 def summarise(items: Sequence[tuple[int, int, str, bool | None]], length: int,
               domain_order: Sequence[str]) -> SessionSummary:
     """Summarise (position, question_id, domain, is_correct) rows; unchecked rows have None."""
-    checked = [(p, q, d, c) for p, q, d, c in items if c is not None]
-    result = scoring.score([(d, ["x"] if c else [], ["x"]) for _, _, d, c in checked], 0, domain_order)
-    wrong = [(p, q) for p, q, _, c in checked if c is False]
-    return SessionSummary(checked=len(checked), correct=result.correct, length=length,
-                          domains=result.domains, missed=[p for p, _ in wrong],
-                          missed_questions=[q for _, q in wrong])
+    per_domain = {slug: scoring.DomainScore(slug) for slug in domain_order}
+    checked = correct = 0
+    for _, _, domain, is_correct in items:
+        if is_correct is None:
+            continue
+        score = per_domain.setdefault(domain, scoring.DomainScore(domain))
+        score.total += 1
+        score.correct += is_correct
+        checked += 1
+        correct += is_correct
+    order = {slug: i for i, slug in enumerate(per_domain)}
+    # Weakest first, as the mock's result lists them: the order to study in.
+    domains = sorted((d for d in per_domain.values() if d.total), key=lambda d: (d.percent, order[d.domain]))
+    wrong = [(p, q) for p, q, _, c in items if c is False]
+    return SessionSummary(checked=checked, correct=correct, length=length, domains=domains,
+                          missed=[p for p, _ in wrong], missed_questions=[q for _, q in wrong])
 

@@ -161,6 +161,8 @@ def measure_ratios(label: str, url: str, workdir: Path) -> dict:
         minimal.write_text(lua_post('"/minimal-save"', '\'{"k": \' .. string.format("%d", tid * 20 + counter % 20) .. \', "seq": \' .. seq .. \', "selected": ["A"]}\'',
                                     {"Content-Type": "application/json"}))
         results["minimal"] = wrk(f"http://127.0.0.1:{base.port}/minimal-save", minimal)
+    # Before the server starts: SQLite would have its writers and ours queue.
+    sessions = prepare_checks(url, "bench0@example.com")
     with gunicorn(env, workers=2) as server:
         learner = Learner(f"http://127.0.0.1:{server.port}", "bench0@example.com")
         learner.login()
@@ -174,7 +176,6 @@ def measure_ratios(label: str, url: str, workdir: Path) -> dict:
             {"Content-Type": "application/json", "X-CSRFToken": learner.token, "Cookie": cookie,
              "Accept": "application/json"}))
         results["save"] = wrk(f"http://127.0.0.1:{server.port}/", save)
-        sessions = prepare_checks(url, "bench0@example.com")
         check = workdir / "check.lua"
         # Each request checks a question no other request checks: thread `tid`
         # walks its own half of the sessions, one question after another.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -87,3 +88,76 @@ def test_five_question_practice_with_feedback_after_each_check(page, live_app):
         assert len(db.session.scalars(select(ReviewCard)).all()) == 5
     page.get_by_role("button", name="Practise the ones I missed").click()
     expect(page.get_by_role("heading", name="Question 1 of 2")).to_be_visible()
+
+
+def answer_with_keys(page, labels):
+    for letter in labels:
+        page.keyboard.press(letter.lower())
+    expect(page.locator("#save-status")).to_have_text(re.compile(r"^Saved \d"))
+
+
+def check_all_right(page, app, session_id, length):
+    """Answer each question of a practice session right, check it (Enter) and go on (Enter)."""
+    for item, version in stored(app, session_id):
+        expect(page.get_by_role("heading", name=f"Question {item.position} of {length}")).to_be_visible()
+        ready(page)
+        answer_with_keys(page, sorted(labels_for(item.choice_order)[k] for k in version.answer))
+        page.keyboard.press("Enter")
+        expect(page.locator("#feedback").get_by_role("heading")).to_have_text("Right")
+        page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Practice results")).to_be_visible()
+
+
+def test_wrong_in_a_mock_then_drill_then_review_the_due_ones(page, live_app):
+    from quizapp.models import AttemptQuestion
+
+    register_and_log_in(page)
+    expect(page.locator("#next-step-reason")).to_contain_text("You have no answers yet")
+    page.goto("/tracks/test-architect")
+    page.get_by_role("button", name="Start exam").click()
+    attempt_id = int(re.search(r"/attempts/(\d+)/", page.url).group(1))
+    with live_app.app_context():
+        rows = db.session.execute(
+            select(AttemptQuestion, QuestionVersion)
+            .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.question_version_id)
+            .where(AttemptQuestion.attempt_id == attempt_id).order_by(AttemptQuestion.position)).all()
+        db.session.expunge_all()
+    missed = set()
+    for index, (item, version) in enumerate(rows):
+        expect(page.get_by_role("heading", name=f"Question {item.position} of 5")).to_be_visible()
+        ready(page)
+        labels = labels_for(item.choice_order)
+        if index in (0, 2):
+            missed.add(version.question_id)
+            answer_with_keys(page, [labels[k] for k in item.choice_order if k not in version.answer][: item.choose])
+        else:
+            answer_with_keys(page, sorted(labels[k] for k in version.answer))
+        if index < 4:
+            page.keyboard.press("n")
+    page.get_by_role("button", name="Review and submit").click()
+    page.get_by_role("button", name="Submit exam").click()
+
+    # "I got wrong" practises exactly the two missed in the mock.
+    page.goto("/tracks/test-architect")
+    page.get_by_label("I got wrong").check()
+    page.get_by_role("button", name="Start practice").click()
+    expect(page.get_by_role("heading", name="Question 1 of 2")).to_be_visible()
+    drill = int(re.search(r"/practice/(\d+)/", page.url).group(1))
+    assert {v.question_id for _, v in stored(live_app, drill)} == missed
+    check_all_right(page, live_app, drill, 2)
+
+    # A day later (moved in the database): all five are due, and the advice says so.
+    with live_app.app_context():
+        for card in db.session.scalars(select(ReviewCard)):
+            card.due -= timedelta(days=1)
+        db.session.commit()
+    page.goto("/")
+    expect(page.locator("#due-test-architect")).to_have_text("5")
+    expect(page.locator("#next-step-reason")).to_contain_text("5 questions are due for review")
+    page.locator("#next-step").get_by_role("button", name="Review due questions").click()
+    expect(page.get_by_role("heading", name="Question 1 of 5")).to_be_visible()
+    review = int(re.search(r"/practice/(\d+)/", page.url).group(1))
+    check_all_right(page, live_app, review, 5)
+    page.goto("/")
+    expect(page.locator("#due-test-architect")).to_have_text("0")
+    expect(page.locator("#next-step-reason")).not_to_contain_text("due for review")

@@ -65,3 +65,4 @@ def test_the_seed_decides_the_order():
 
 def test_missed_are_the_wrong_ones_in_order():
     assert missed([(3, True), (5, False), (1, None), (2, False), (5, False)]) == [5, 2]
+
