@@ -45,13 +45,31 @@ class Answer:
     previous: ReviewState | None
 
 
-_VALUES = {name: bindparam(name) for name in (
-    "user_id", "question_id", "track_id", "state", "step", "stability", "difficulty", "due",
-    "last_review", "last_correct", "last_flagged")}
+# Typed, so a SELECT of them (the check's single statement on PostgreSQL) binds like the columns.
+_VALUES = {column.name: bindparam(column.name, type_=column.type) for column in (
+    _cards.c.user_id, _cards.c.question_id, _cards.c.track_id, _cards.c.state, _cards.c.step,
+    _cards.c.stability, _cards.c.difficulty, _cards.c.due, _cards.c.last_review, _cards.c.last_correct,
+    _cards.c.last_flagged)}
+VALUES = _VALUES
 
 
-def _upsert(dialect_insert):
-    statement = dialect_insert(_cards).values(reviews=1, **_VALUES)
+
+
+def card_row(answer: Answer, now: datetime) -> dict:
+    """The review card's columns after `answer`, given at `now`."""
+    card = review(answer.previous, answer.correct, answer.flagged, answer.changed, now)
+    return {"user_id": answer.user_id, "question_id": answer.question_id, "track_id": answer.track_id,
+            "state": card.state, "step": card.step, "stability": card.stability,
+            "difficulty": card.difficulty, "due": card.due, "last_review": card.last_review,
+            "last_correct": answer.correct, "last_flagged": answer.flagged}
+
+
+def upsert_cards(dialect_insert, source=None):
+    """INSERT ... ON CONFLICT DO UPDATE of review cards, from bound values or from `source` (a select)."""
+    if source is None:
+        statement = dialect_insert(_cards).values(reviews=1, **_VALUES)
+    else:
+        statement = dialect_insert(_cards).from_select([*_VALUES, "reviews"], source)
     updated = {name: getattr(statement.excluded, name) for name in _VALUES
                if name not in ("user_id", "question_id")}
     return statement.on_conflict_do_update(
@@ -59,23 +77,21 @@ def _upsert(dialect_insert):
         set_={**updated, "reviews": _cards.c.reviews + 1})
 
 
-# Built once: the check is on a hot path.
-_UPSERT = {"sqlite": _upsert(sqlite.insert), "postgresql": _upsert(postgresql.insert)}
-
-
 def record_answers(session: Session, answers: Iterable[Answer], now: datetime) -> int:
     """Schedule each answer's next review, all in one statement; returns how many."""
-    rows = []
-    for answer in answers:
-        card = review(answer.previous, answer.correct, answer.flagged, answer.changed, now)
-        rows.append({"user_id": answer.user_id, "question_id": answer.question_id,
-                     "track_id": answer.track_id, "state": card.state, "step": card.step,
-                     "stability": card.stability, "difficulty": card.difficulty, "due": card.due,
-                     "last_review": card.last_review, "last_correct": answer.correct,
-                     "last_flagged": answer.flagged})
+    rows = [card_row(answer, now) for answer in answers]
     if rows:
-        session.execute(_UPSERT[session.get_bind().dialect.name], rows)
+        session.execute(upsert_statement(session), rows)
     return len(rows)
+
+
+# Built once: the check is on a hot path.
+_UPSERT = {"sqlite": upsert_cards(sqlite.insert), "postgresql": upsert_cards(postgresql.insert)}
+
+
+def upsert_statement(session: Session):
+    """The prepared review-card upsert for the session's database."""
+    return _UPSERT[session.get_bind().dialect.name]
 
 
 def answer_changed(changes: list) -> bool:

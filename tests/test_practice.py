@@ -12,7 +12,7 @@ from quizapp.extensions import db
 from quizapp.models import (Attempt, AttemptQuestion, PracticeItem, PracticeSession, Question, QuestionVersion,
                             ReviewCard, now_utc)
 
-from .conftest import csrf_from, start_exam, user_id
+from .conftest import TEST_DATABASE_URL, csrf_from, start_exam, user_id
 
 TRACK = "/tracks/test-architect"
 
@@ -42,7 +42,7 @@ def items(app, session_id):
 
 def right(item, version):
     labels = labels_for(item.choice_order)
-    return [labels[k] for k in version.answer]
+    return sorted(labels[k] for k in version.answer)
 
 
 def wrong(item, version):
@@ -376,15 +376,17 @@ def test_fixed_statement_counts_with_few_or_many_past_answers(synced, learner, c
     many = measure(learner, count_queries, session_id, 12, csrf, *rows[11])
     assert few == many
     # The check: the question with its session, key and card (ownership by
-    # the log-in inside it), the locking update, the card's upsert. The save:
-    # read and conditional update, as the exam's.
-    assert few["check"] == 3 and few["save"] == 2
+    # the log-in inside it), the locking update, the card's upsert; on
+    # PostgreSQL the last two are one statement. The save: read and
+    # conditional update, as the exam's.
+    postgresql = TEST_DATABASE_URL.startswith("postgresql")
+    assert few["check"] == (2 if postgresql else 3) and few["save"] == 2
     # Pages: the user first; home adds the tracks and the standing (due,
     # accuracy); the track page its row, the exam in progress, the standing,
     # the open sessions; the question the session, its items with versions,
     # the track's title; the summary the session, its rows, the track.
     assert few == {"home": 3, "track": 5, "start page": 2, "question": 4, "summary": 4, "history": 7,
-                   "save": 2, "check": 3}, few
+                   "save": 2, "check": 2 if postgresql else 3}, few
 
 
 def test_scoring_a_mock_adds_one_statement_for_the_schedule_however_long(synced, learner, count_queries):

@@ -12,13 +12,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Integer, bindparam, func, insert, select, update
+from sqlalchemy import Integer, bindparam, func, insert, literal, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from ..exam import scoring
 from ..exams.attempts import LoginProof, keys_for, labels_for
 from ..models import PracticeItem, PracticeSession, Question, QuestionVersion, ReviewCard, Track, UserSession
-from ..reviews import CARD_COLUMNS, Answer, answer_changed, record_answers, stored_state
+from ..reviews import (CARD_COLUMNS, VALUES, Answer, answer_changed, card_row, stored_state, upsert_cards,
+                       upsert_statement)
 from ..study.selection import History, Pool, Scope, select_questions
 
 MAX_TIME_LIMIT_MINUTES = 600
@@ -137,6 +139,12 @@ _WRITE_CHECK = (
             changes=bindparam("new_changes"), checked_at=bindparam("now"),
             is_correct=bindparam("correct"), save_seq=_items.c.save_seq + 1)
 )
+# On PostgreSQL the lock and the review card are one statement: the card is
+# written from the locking UPDATE's RETURNING, so it is written only when the
+# lock was taken, and the check costs a round trip less.
+_LOCKED = _WRITE_CHECK.returning(_items.c.id).cte("locked")
+_LOCK_AND_SCHEDULE = upsert_cards(
+    postgresql.insert, select(*VALUES.values(), literal(1)).select_from(_LOCKED)).returning(_cards.c.id)
 _ALWAYS = 2**62
 
 
@@ -252,12 +260,18 @@ def check_answer(
     flagged = row.flagged if flagged is None else flagged
     changes = _changes(row.changes, row.selected, keys, row.started_at, now)
     correct = scoring.is_correct(keys, row.answer)
-    locked = session.execute(_WRITE_CHECK, {"item_id": row.id, "new_selected": keys, "new_flagged": flagged,
-                                            "new_changes": changes, "now": now, "correct": correct}).rowcount
+    lock = {"item_id": row.id, "new_selected": keys, "new_flagged": flagged, "new_changes": changes,
+            "now": now, "correct": correct}
+    card = card_row(Answer(row.user_id, row.question_id, row.track_id, correct, flagged,
+                           answer_changed(changes), stored_state(*row[-len(CARD_COLUMNS):])), now)
+    if session.get_bind().dialect.name == "postgresql":
+        locked = session.execute(_LOCK_AND_SCHEDULE, {**lock, **card}).first() is not None
+    else:
+        locked = session.execute(_WRITE_CHECK, lock).rowcount == 1
+        if locked:
+            session.execute(upsert_statement(session), [card])
     if not locked:
         return PracticeResult("locked", LOCKED)
-    record_answers(session, [Answer(row.user_id, row.question_id, row.track_id, correct, flagged,
-                                    answer_changed(changes), stored_state(*row[-len(CARD_COLUMNS):]))], now)
     shown = labels_for(row.choice_order)
     return PracticeResult("checked", correct=correct, key=sorted(shown[k] for k in row.answer),
                           explanation=row.explanation, references=list(row.references))
