@@ -240,7 +240,8 @@ def check_answer(
 
     `selected` (shown letters) is the answer to check; None checks the saved
     one. Three statements: the question with its session, key and review card
-    (ownership included); the locking update; the review card's upsert.
+    (ownership included); the locking update; the review card's upsert. On
+    PostgreSQL the last two are one statement, so two.
     """
     how, params = _params(session_id, position, user_id, login)
     row = session.execute(_READ_FOR_CHECK[how], params).one_or_none()
