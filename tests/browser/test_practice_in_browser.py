@@ -19,8 +19,8 @@ pytestmark = pytest.mark.browser
 
 
 def ready(page):
-    """Wait until the page scripts have run (they are deferred)."""
-    page.wait_for_function("document.documentElement.classList.contains('js')")
+    """Wait until both page scripts have run (they are deferred): exam.js, then practice.js."""
+    page.wait_for_function("document.documentElement.classList.contains('practice-ready')")
 
 
 def register_and_log_in(page):
@@ -80,6 +80,7 @@ def test_five_question_practice_with_feedback_after_each_check(page, live_app):
         expect(page.locator("#choice-A")).to_be_disabled()
         checked = stored(live_app, session_id)[index][0]
         assert checked.checked_at is not None and checked.is_correct == (answer == key)
+        ready(page)
         page.keyboard.press("Enter")                  # then on to the next (or the results)
     expect(page.get_by_role("heading", name="Practice results")).to_be_visible()
     expect(page.locator("#practice-score")).to_contain_text("3 of 5 checked questions right")
@@ -104,6 +105,7 @@ def check_all_right(page, app, session_id, length):
         answer_with_keys(page, sorted(labels_for(item.choice_order)[k] for k in version.answer))
         page.keyboard.press("Enter")
         expect(page.locator("#feedback").get_by_role("heading")).to_have_text("Right")
+        ready(page)
         page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Practice results")).to_be_visible()
 
@@ -125,7 +127,7 @@ def test_wrong_in_a_mock_then_drill_then_review_the_due_ones(page, live_app):
     missed = set()
     for index, (item, version) in enumerate(rows):
         expect(page.get_by_role("heading", name=f"Question {item.position} of 5")).to_be_visible()
-        ready(page)
+        page.wait_for_function("document.documentElement.classList.contains('js')")  # exam.js
         labels = labels_for(item.choice_order)
         if index in (0, 2):
             missed.add(version.question_id)
