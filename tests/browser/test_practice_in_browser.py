@@ -20,7 +20,8 @@ pytestmark = pytest.mark.browser
 
 def ready(page):
     """Wait until both page scripts have run (they are deferred): exam.js, then practice.js."""
-    page.wait_for_function("document.documentElement.classList.contains('practice-ready')")
+    # A locator, not wait_for_function: polling a string expression needs eval, which the CSP refuses.
+    expect(page.locator("html.practice-ready")).to_have_count(1)
 
 
 def register_and_log_in(page):
@@ -127,7 +128,7 @@ def test_wrong_in_a_mock_then_drill_then_review_the_due_ones(page, live_app):
     missed = set()
     for index, (item, version) in enumerate(rows):
         expect(page.get_by_role("heading", name=f"Question {item.position} of 5")).to_be_visible()
-        page.wait_for_function("document.documentElement.classList.contains('js')")  # exam.js
+        expect(page.locator("html.js")).to_have_count(1)  # exam.js has run
         labels = labels_for(item.choice_order)
         if index in (0, 2):
             missed.add(version.question_id)
