@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Request
+from werkzeug.routing import BaseConverter
 
 from . import config as config_module
 from .extensions import babel, csrf, db, login_manager, migrate
@@ -32,6 +33,16 @@ class QuizRequest(Request):
             return self.on_json_loading_failed(ValueError(str(error)))
 
 
+class SlugConverter(BaseConverter):
+    """A track slug as the banks allow it (lowercase letters, digits, hyphens).
+
+    Anything else is a 404 before it reaches a query: PostgreSQL refuses a
+    NUL byte in text with an error, which was a 500 on /tracks/%00.
+    """
+
+    regex = r"[a-z0-9][a-z0-9-]{0,99}"
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application: configuration, extensions, blueprints and CLI."""
     app = Flask(__name__, instance_relative_config=False)
@@ -45,6 +56,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config.update(config)
     app.permanent_session_lifetime = timedelta(days=app.config["SESSION_LIFETIME_DAYS"])
     app.request_class = QuizRequest
+    app.url_map.converters["slug"] = SlugConverter
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
@@ -60,7 +72,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     with app.app_context():
         configure_engine(db.engine)
 
-    from . import account, admin, auth, errors, exams, history, main, security
+    from . import account, admin, auth, errors, exams, history, main, practice, security
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
@@ -68,6 +80,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(exams.bp)
     app.register_blueprint(history.bp)
+    app.register_blueprint(practice.bp)
     errors.register(app)
     security.register(app)
 

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from quizapp.extensions import db
-from quizapp.models import Attempt, AttemptQuestion, User
+from quizapp.models import Attempt, AttemptQuestion, PracticeItem, PracticeSession, ReviewCard, User
 
 from .conftest import PASSWORD, TEST_DATABASE_URL, Auth, csrf_from, drop_app, fresh_app, start_exam, write_bank
 
@@ -93,8 +93,22 @@ def stored(app):
             AttemptQuestion.id, AttemptQuestion.selected, AttemptQuestion.flagged, AttemptQuestion.struck,
             AttemptQuestion.save_seq, AttemptQuestion.seconds_spent).order_by(AttemptQuestion.id)).all()
         users = db.session.execute(select(User.id, User.email, User.password_hash).order_by(User.id)).all()
+        practice = db.session.execute(select(
+            PracticeSession.id, PracticeSession.finished_at, PracticeSession.length).order_by(PracticeSession.id)).all()
+        practice_items = db.session.execute(select(
+            PracticeItem.id, PracticeItem.selected, PracticeItem.flagged, PracticeItem.struck, PracticeItem.save_seq,
+            PracticeItem.checked_at, PracticeItem.is_correct).order_by(PracticeItem.id)).all()
+        cards = db.session.execute(select(ReviewCard.id, ReviewCard.due, ReviewCard.reviews).order_by(ReviewCard.id)).all()
         db.session.rollback()
-        return [tuple(map(repr, r)) for r in attempts + items + users]
+        return [tuple(map(repr, r)) for r in attempts + items + users + practice + practice_items + cards]
+
+
+def start_practice(client) -> int:
+    """Start a practice session through its form; return its id."""
+    token = csrf_from(client.get("/tracks/test-architect/practice").get_data(as_text=True))
+    response = client.post("/tracks/test-architect/practice",
+                           data={"count": "10", "source": "any", "csrf_token": token})
+    return int(re.search(r"/practice/(\d+)/", response.headers["Location"]).group(1))
 
 
 def test_every_route_survives_generated_input(tmp_path_factory):
@@ -106,17 +120,23 @@ def test_every_route_survives_generated_input(tmp_path_factory):
     Auth(learner).register()
     Auth(other).register("other@example.com")
     mine, foreign = start_exam(learner), start_exam(other)
+    mine_practice, foreign_practice = start_practice(learner), start_practice(other)
     page = learner.get(f"/attempts/{mine}/questions/1").get_data(as_text=True)
     state = {"token": csrf_from(page), "sent": 0}
     rules = [r for r in app.url_map.iter_rules()]
     assert len(rules) >= 19
 
     @settings(max_examples=REQUESTS, suppress_health_check=list(HealthCheck))
-    @given(request=requests(rules, [mine, foreign]))
+    @given(request=requests(rules, [mine, foreign, mine_practice, foreign_practice]))
     @example(request=("/attempts/<int:attempt_id>/questions/<int:position>", "POST",
                       f"/attempts/{mine}/questions/1", {}, {}, {"choice": ["A"], "go": ["next\n"]}, None, "valid"))
     @example(request=("/attempts/<int:attempt_id>/questions/<int:position>", "POST",
                       f"/attempts/{mine}/questions/1", {}, {}, {"choice": ["A"], "go": ["   "]}, None, "valid"))
+    @example(request=("/practice/<int:session_id>/questions/<int:position>/check", "POST",
+                      f"/practice/{mine_practice}/questions/1/check", {}, {"Accept": "application/json"},
+                      '{"selected": ["A", "B", "C", "D", "E", "F", "A"]}', "application/json", "valid"))
+    @example(request=("/practice/<int:session_id>/questions/<int:position>/check", "POST",
+                      f"/practice/{mine_practice}/questions/1/check", {}, {}, {"choice": ["Z"]}, None, "valid"))
     @example(request=("/history", "GET", "/history", {"page": "461168601842738792"}, {}, None, None, "none"))
     # PostgreSQL cannot store NUL: psycopg raised on it (a 500 found by this test on PostgreSQL).
     @example(request=("/tracks/<slug>/start", "POST", "/tracks/%00/start", {}, {}, {}, None, "valid"))

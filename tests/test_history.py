@@ -175,4 +175,5 @@ def test_result_review_and_history_run_a_fixed_number_of_queries(synced, learner
     assert len(result_small) == len(result_big) == 6
     # The review also loads the learner's problem reports on these questions (one query).
     assert len(review_small) == len(review_big) == 5
-    assert len(history_small) == len(history_big) == 6
+    # The attempts page, its count, finished attempts, tracks, domain scores, practice sessions, the user.
+    assert len(history_small) == len(history_big) == 7

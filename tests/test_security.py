@@ -19,7 +19,9 @@ def post_routes(app):
 
 def fill(rule, attempt_id):
     rule = (rule.replace("<int(max=2147483647):attempt_id>", str(attempt_id))
-                .replace("<int(min=1,max=999):position>", "1").replace("<slug>", "test-architect"))
+                .replace("<int(max=2147483647):session_id>", str(attempt_id))
+                .replace("<int(min=1,max=999):position>", "1").replace("<slug:slug>", "test-architect")
+                .replace("<slug>", "test-architect"))
     return re.sub(r"<int[^>]*>", "1", rule)
 
 

@@ -16,7 +16,8 @@ from ..exam import clock, scoring
 from ..translatable import N_
 from ..exam.assembly import Candidate, assemble
 from ..models import (Attempt, AttemptEvent, AttemptQuestion, AttemptStatus, Question,
-                      QuestionVersion, Track, UserSession)
+                      QuestionVersion, ReviewCard, Track, UserSession)
+from ..reviews import CARD_COLUMNS, Answer, answer_changed, record_answers, stored_state
 
 LABELS = "ABCDEF"
 IN_PROGRESS = AttemptStatus.IN_PROGRESS.value
@@ -191,20 +192,31 @@ def finish_attempt(session: Session, attempt: Attempt, now: datetime, by: str = 
     if claimed != 1:
         session.refresh(attempt)
         return False
+    # Each question's review card comes with it: the schedule adds one
+    # statement (the upsert below), not a read per question.
     rows = session.execute(
         select(AttemptQuestion.id, AttemptQuestion.selected, QuestionVersion.domain,
-               QuestionVersion.answer)
+               QuestionVersion.answer, QuestionVersion.question_id, AttemptQuestion.flagged,
+               AttemptQuestion.changes, *CARD_COLUMNS)
         .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.question_version_id)
+        .outerjoin(ReviewCard, (ReviewCard.user_id == attempt.user_id)
+                   & (ReviewCard.question_id == QuestionVersion.question_id))
         .where(AttemptQuestion.attempt_id == attempt.id)
     ).all()
     track_domains = session.scalar(select(Track.domains).where(Track.id == attempt.track_id)) or []
-    result = scoring.score([(domain, selected, answer) for _, selected, domain, answer in rows],
+    result = scoring.score([(row.domain, row.selected, row.answer) for row in rows],
                            attempt.pass_percent, [d["slug"] for d in track_domains])
     session.execute(
         update(AttemptQuestion),
-        [{"id": item_id, "is_correct": scoring.is_correct(selected, answer)}
-         for item_id, selected, _, answer in rows],
+        [{"id": row.id, "is_correct": scoring.is_correct(row.selected, row.answer)} for row in rows],
     )
+    # Every answer given updates the learner's review schedule; a question
+    # left blank was not answered and keeps its schedule.
+    record_answers(session, [
+        Answer(attempt.user_id, row.question_id, attempt.track_id,
+               scoring.is_correct(row.selected, row.answer), row.flagged, answer_changed(row.changes),
+               stored_state(*row[-len(CARD_COLUMNS):]))
+        for row in rows if row.selected], now)
     session.execute(
         update(Attempt).where(Attempt.id == attempt.id)
         .values(correct_count=result.correct, passed=result.passed)

@@ -61,7 +61,7 @@ def owned_attempt(attempt_id: int) -> Attempt:
     return attempt
 
 
-@bp.post("/tracks/<slug>/start")
+@bp.post("/tracks/<slug:slug>/start")
 @login_required
 @reads_first
 def start(slug: str):

@@ -10,7 +10,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
 from ..exam import scoring
@@ -21,10 +21,11 @@ from ..extensions import db
 from ..measure.evidence import track_forecasts
 from ..measure.pacing import pacing_chart
 from ..auth import throttle
-from ..models import (Attempt, AttemptQuestion, Question, QuestionReport, QuestionTranslation,
-                      QuestionVersion, Track, now_utc)
+from ..models import (Attempt, AttemptQuestion, PracticeItem, PracticeSession, Question, QuestionReport,
+                      QuestionTranslation, QuestionVersion, Track, now_utc)
 from ..reports import REASONS as REPORT_REASONS
 from ..reports import DuplicateReport, file_report
+from ..study.selection import SOURCE_TITLES
 from .forms import ReportForm
 from .timeline_view import attempt_timeline
 from . import bp
@@ -34,6 +35,7 @@ REVIEW_FILTERS = ("all", "wrong", "flagged", "unanswered")
 RECENT_FOR_DOMAINS = 5
 # Far past any real history; a larger page number shows an empty page.
 MAX_PAGE = 100_000
+PRACTICE_SHOWN = 20
 
 
 def _finished_attempt(attempt_id: int) -> tuple[Attempt, list[tuple[AttemptQuestion, QuestionVersion, str]]]:
@@ -205,7 +207,24 @@ def history():
         recent = rows[-RECENT_FOR_DOMAINS:]
         trends.append({"track": track, "chart": chart, "recent": recent,
                        "domains": track.domains, "domain_scores": domain_scores})
-    return render_template("history/index.html", page=page, trends=trends)
+    return render_template("history/index.html", page=page, trends=trends, practice=_practice_rows(),
+                           sources=SOURCE_TITLES)
+
+
+def _practice_rows():
+    """The latest practice sessions with their checked and right counts, in one query.
+
+    Listed apart from the attempts: practice is not a mock and never enters the trend chart.
+    """
+    return db.session.execute(
+        select(PracticeSession, func.count(PracticeItem.checked_at),
+               func.coalesce(func.sum(case((PracticeItem.is_correct.is_(True), 1), else_=0)), 0))
+        .options(joinedload(PracticeSession.track))
+        .outerjoin(PracticeItem, PracticeItem.session_id == PracticeSession.id)
+        .where(PracticeSession.user_id == current_user.id)
+        .group_by(PracticeSession.id)
+        .order_by(PracticeSession.started_at.desc(), PracticeSession.id.desc()).limit(PRACTICE_SHOWN)
+    ).all()
 
 
 @bp.get("/history.csv")

@@ -15,27 +15,47 @@ from ..auth.routes import safe_next
 from ..extensions import db
 from ..i18n import LANGUAGES
 from ..measure.evidence import track_forecasts
-from ..models import Question, Track, now_utc
+from ..models import PracticeSession, Question, Track, now_utc
+from ..practice.forms import StartPracticeForm
+from ..reviews import standing
+from ..study.advice import DomainRecord, TrackRecord, next_step
 from . import bp
+
+
+def _records(tracks, by_track) -> list[TrackRecord]:
+    records = []
+    for track in tracks:
+        domains = by_track.get(track.id, {})
+        records.append(TrackRecord(
+            track.slug, track.title, track.pass_percent, sum(d.due for d in domains.values()),
+            tuple(DomainRecord(d["slug"], d["title"], domains[d["slug"]].seen, domains[d["slug"]].correct)
+                  if d["slug"] in domains else DomainRecord(d["slug"], d["title"]) for d in track.domains)))
+    return records
 
 
 @bp.get("/")
 def index():
-    """The tracks loaded from the banks, with their format, bank size and the learner's pass chance."""
+    """The tracks loaded from the banks; for a learner, the pass chance, questions due and the next step."""
     rows = db.session.execute(
         select(Track, func.count(Question.id))
         .outerjoin(Question, (Question.track_id == Track.id) & Question.retired_at.is_(None))
         .group_by(Track.id).order_by(Track.title)
     ).all()
-    forecasts = {}
+    forecasts, due, advice = {}, {}, None
     if current_user.is_authenticated:
         forecasts = track_forecasts(db.session, current_user.id, [t for t, _ in rows], now_utc(), levers=False)
-    return render_template("main/index.html", tracks=rows, forecasts=forecasts)
+        by_track = standing(db.session, current_user.id, now_utc())
+        records = _records([t for t, _ in rows], by_track)
+        due = {r.slug: r.due for r in records}
+        advice = next_step(records)
+    return render_template("main/index.html", tracks=rows, forecasts=forecasts, due=due, advice=advice,
+                           form=StartForm())
 
 
-@bp.get("/tracks/<slug>")
+@bp.get("/tracks/<slug:slug>")
 def track(slug: str):
-    """A track's rules, the learner's pass forecast, and the button that starts (or resumes) its exam."""
+    """A track's rules, the learner's pass forecast, the button that starts (or resumes) its exam,
+    practice and mastery per domain."""
     row = db.session.execute(
         select(Track, func.count(Question.id))
         .outerjoin(Question, (Question.track_id == Track.id) & Question.retired_at.is_(None))
@@ -45,14 +65,22 @@ def track(slug: str):
         abort(404, _("No such track."))
     track, bank_size = row
     attempt = accommodation = forecast = None
+    mastery, open_sessions = {}, []
     if current_user.is_authenticated:
         attempt = in_progress_attempt(db.session, current_user.id, track.id)
         accommodation = accommodation_for(db.session, current_user.id, track.id)
         forecast = track_forecasts(db.session, current_user.id, [track], now_utc())[track.id]
+        mastery = standing(db.session, current_user.id, now_utc(), track.id).get(track.id, {})
+        open_sessions = db.session.scalars(
+            select(PracticeSession).where(PracticeSession.user_id == current_user.id,
+                                          PracticeSession.track_id == track.id,
+                                          PracticeSession.finished_at.is_(None))
+            .order_by(PracticeSession.started_at.desc()).limit(5)).all()
     return render_template("main/track.html", track=track, bank_size=bank_size,
                            attempt=attempt, form=StartForm(languages=track.languages),
                            minutes=minutes_for(accommodation, track.duration_minutes),
-                           forecast=forecast)
+                           forecast=forecast, practice_form=StartPracticeForm().for_track(track.domains),
+                           mastery=mastery, open_sessions=open_sessions)
 
 
 @bp.post("/language")

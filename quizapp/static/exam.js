@@ -7,7 +7,11 @@
   var bar = document.getElementById("exam-bar");
   var form = document.getElementById("answer-form");
   var autoSubmit = document.getElementById("auto-submit");
-  var csrf = autoSubmit ? autoSubmit.querySelector("input[name=csrf_token]").value : "";
+  // The exam page carries the token in its auto-submit form; a practice page
+  // (no clock) only in its answer form.
+  var tokenInput = autoSubmit ? autoSubmit.querySelector("input[name=csrf_token]")
+                              : document.querySelector("#answer-form input[name=csrf_token]");
+  var csrf = tokenInput ? tokenInput.value : "";
   document.documentElement.classList.add("js");
 
   // The page's words come from the server, already in the learner's language.

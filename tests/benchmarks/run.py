@@ -27,7 +27,9 @@ from quizapp import create_app
 from quizapp.banks import load_banks
 from quizapp.banks.sync import sync_banks
 from quizapp.extensions import db
-from quizapp.models import Attempt, AttemptQuestion, User, now_utc
+from quizapp.models import Attempt, AttemptQuestion, PracticeItem, PracticeSession, Track, User, now_utc
+from quizapp.practice.sessions import start_session
+from quizapp.study.selection import Scope
 
 from ..servers import HttpClient, csrf_token_in, free_port, gunicorn
 from .learners import PASSWORD, Learner, timed
@@ -120,6 +122,31 @@ def failed_logins(base: str, stop: threading.Event, counter: list[int]) -> None:
         counter[0] += 1
 
 
+# Practice questions ready to check: a check locks its question, so every
+# request of the check run needs a question of its own.
+CHECKS_PER_SECOND = 3000
+PRACTICE_LENGTH = 100
+
+
+def prepare_checks(url: str, email: str) -> list[int]:
+    """Practice sessions for `email`, each question answered (unchecked); returns the session ids."""
+    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url, "CHECK_BANKS_ON_START": False})
+    with app.app_context():
+        user_id = db.session.scalar(select(User.id).where(User.email == email))
+        track = db.session.scalar(select(Track).where(Track.slug == "associate-architect"))
+        ids = [start_session(db.session, user_id, track, Scope(count=PRACTICE_LENGTH), now_utc(), seed=n).id
+               for n in range(CHECKS_PER_SECOND * WRK_SECONDS // PRACTICE_LENGTH + 1)]
+        # Answered as a learner would before pressing Check: as many options as asked.
+        for item_id, order, choose in db.session.execute(select(
+                PracticeItem.id, PracticeItem.choice_order, PracticeItem.choose)
+                .where(PracticeItem.session_id.in_(ids))).all():
+            db.session.execute(PracticeItem.__table__.update().where(PracticeItem.id == item_id)
+                               .values(selected=order[:choose], save_seq=1))
+        db.session.commit()
+        db.engine.dispose()
+    return ids
+
+
 def measure_ratios(label: str, url: str, workdir: Path) -> dict:
     # Throttles off for this phase: a throttled attacker costs the server
     # almost nothing, and the phase measures the worst case, a hash per try.
@@ -134,6 +161,8 @@ def measure_ratios(label: str, url: str, workdir: Path) -> dict:
         minimal.write_text(lua_post('"/minimal-save"', '\'{"k": \' .. string.format("%d", tid * 20 + counter % 20) .. \', "seq": \' .. seq .. \', "selected": ["A"]}\'',
                                     {"Content-Type": "application/json"}))
         results["minimal"] = wrk(f"http://127.0.0.1:{base.port}/minimal-save", minimal)
+    # Before the server starts: SQLite would have its writers and ours queue.
+    sessions = prepare_checks(url, "bench0@example.com")
     with gunicorn(env, workers=2) as server:
         learner = Learner(f"http://127.0.0.1:{server.port}", "bench0@example.com")
         learner.login()
@@ -147,6 +176,16 @@ def measure_ratios(label: str, url: str, workdir: Path) -> dict:
             {"Content-Type": "application/json", "X-CSRFToken": learner.token, "Cookie": cookie,
              "Accept": "application/json"}))
         results["save"] = wrk(f"http://127.0.0.1:{server.port}/", save)
+        check = workdir / "check.lua"
+        # Each request checks a question no other request checks: thread `tid`
+        # walks its own half of the sessions, one question after another.
+        half = len(sessions) // 2 * PRACTICE_LENGTH
+        check.write_text(f"local ids = {{{', '.join(map(str, sessions))}}}\n" + lua_post(
+            f'"/practice/" .. string.format("%d", ids[1 + math.floor((tid * {half} + counter - 1) / {PRACTICE_LENGTH})])'
+            f' .. "/questions/" .. string.format("%d", 1 + (tid * {half} + counter - 1) % {PRACTICE_LENGTH}) .. "/check"',
+            "'{}'", {"Content-Type": "application/json", "X-CSRFToken": learner.token, "Cookie": cookie,
+                     "Accept": "application/json"}))
+        results["check"] = wrk(f"http://127.0.0.1:{server.port}/", check)
         stop, tries = threading.Event(), [0]
         attack = threading.Thread(target=failed_logins, args=(f"http://127.0.0.1:{server.port}", stop, tries))
         attack.start()
@@ -161,6 +200,7 @@ def measure_ratios(label: str, url: str, workdir: Path) -> dict:
               f"p99 {r['p99']:.1f} ms  non-2xx {r['errors']}", flush=True)
     print(f"ratio save/hello {label} {results['save']['rps'] / results['hello']['rps']:.2f}")
     print(f"ratio save/minimal {label} {results['save']['rps'] / results['minimal']['rps']:.2f}", flush=True)
+    print(f"ratio check/save {label} {results['check']['rps'] / results['save']['rps']:.2f}", flush=True)
     print(f"login attack {label}: {attacked:.1f} failed log-ins/s from one client during the save run")
     print(f"ratio save under login attack {label} "
           f"{results['save under login attack']['rps'] / results['save']['rps']:.2f}", flush=True)

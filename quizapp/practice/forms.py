@@ -1,0 +1,68 @@
+"""Forms and request bodies of the practice pages."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+from wtforms import IntegerField, RadioField, SelectMultipleField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..forms import Form
+from ..study.selection import MAX_COUNT, SOURCE_TITLES, SOURCES
+from .sessions import MAX_TIME_LIMIT_MINUTES
+
+COUNTS = ("10", "20", "50", "custom")
+DIFFICULTIES = (("easy", "Easy"), ("medium", "Medium"), ("hard", "Hard"))
+
+
+class CheckboxesField(SelectMultipleField):
+    """A multiple choice shown as a list of labelled checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class StartPracticeForm(Form):
+    """Scope and source of a new practice session. Domains are the track's, set per request."""
+
+    domains = CheckboxesField("Domains (none ticked: all)", choices=[], validate_choice=True)
+    difficulties = CheckboxesField("Difficulty (none ticked: all)", choices=[SelectChoice(v, t) for v, t in DIFFICULTIES],
+                                   validate_choice=True)
+    count = RadioField("Questions", choices=[SelectChoice(c, c if c != "custom" else "Custom") for c in COUNTS],
+                       default="10")
+    custom_count = IntegerField(f"Custom number of questions (1 to {MAX_COUNT})",
+                                validators=[Optional(), NumberRange(min=1, max=MAX_COUNT)])
+    source = RadioField("Questions to draw", choices=[SelectChoice(s, SOURCE_TITLES[s]) for s in SOURCES], default="any")
+    time_limit = IntegerField(f"Time limit in minutes (optional, up to {MAX_TIME_LIMIT_MINUTES})",
+                              validators=[Optional(), NumberRange(min=1, max=MAX_TIME_LIMIT_MINUTES)])
+
+    def for_track(self, domains: list[dict]) -> StartPracticeForm:
+        """Offer the track's domains."""
+        self.domains.choices = [SelectChoice(d["slug"], d["title"]) for d in domains]
+        return self
+
+    def validate(self, extra_validators=None) -> bool:
+        """Validate the fields; a custom count is required when "Custom" is chosen."""
+        valid = super().validate(extra_validators)
+        if valid and self.count.data == "custom" and self.custom_count.data is None:
+            self.custom_count.errors = [f"Give a number of questions from 1 to {MAX_COUNT}."]
+            return False
+        return valid
+
+    def question_count(self) -> int:
+        """The number of questions asked for."""
+        return self.custom_count.data if self.count.data == "custom" else int(self.count.data)
+
+
+class SessionForm(Form):
+    """Finish a session, or drill its missed questions: only the CSRF token."""
+
+
+class CheckRequest(BaseModel):
+    """Body of the check call. The answer to check; omit `selected` to check the saved one."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    selected: list[str] | None = Field(default=None, max_length=6)
+    flagged: bool | None = None

@@ -1,0 +1,274 @@
+"""Practice views. Thin: parse, call a practice operation, commit once, respond."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from ..auth.login import live_cutoffs, session_token_hash
+from ..auth.sessions import session_is_live
+from ..exams.attempts import LoginProof, labels_for
+from ..exams.forms import AnswerForm, SaveRequest
+from ..extensions import db, login_manager
+from ..models import PracticeItem, PracticeSession, Question, QuestionVersion, Track, now_utc
+from ..study.selection import SOURCE_TITLES, NoQuestions, Scope
+from . import bp
+from .forms import CheckRequest, SessionForm, StartPracticeForm
+from .sessions import (check_answer, close_if_over_time, finish_session, save_practice_answer,
+                       start_session, summarise)
+
+SESSION = "/practice/<int(max=2147483647):session_id>"
+POSITION = "<int(min=1,max=999):position>"
+# Closed sessions and locked questions are conflicts with the stored state.
+STATUS = {"not_found": 404, "closed": 409, "locked": 409, "invalid": 422}
+
+
+def _track(slug: str) -> Track:
+    track = db.session.scalar(select(Track).where(Track.slug == slug))
+    if track is None:
+        abort(404, "No such track.")
+    return track
+
+
+def owned_session(session_id: int) -> PracticeSession:
+    """The current learner's practice session, closed first if over time; 404 for anyone else."""
+    practice = db.session.scalar(select(PracticeSession).where(
+        PracticeSession.id == session_id, PracticeSession.user_id == current_user.id))
+    if practice is None:
+        abort(404, "No such practice session.")
+    if close_if_over_time(db.session, practice, now_utc(), current_app.config["GRACE_SECONDS"]):
+        db.session.commit()
+    return practice
+
+
+def _start(track: Track, scope: Scope, time_limit: int | None):
+    try:
+        practice = start_session(db.session, current_user.id, track, scope, now_utc(), time_limit)
+    except NoQuestions as error:
+        db.session.rollback()
+        return None, str(error)
+    db.session.commit()
+    return redirect(url_for("practice.question", session_id=practice.id, position=1)), None
+
+
+@bp.route("/tracks/<slug:slug>/practice", methods=["GET", "POST"])
+@login_required
+def start(slug: str):
+    """The practice form; a POST draws a session by scope and source and opens question 1."""
+    track = _track(slug)
+    form = StartPracticeForm().for_track(track.domains)
+    if request.method != "POST":
+        return render_template("practice/start.html", track=track, form=form)
+    if not form.validate():
+        return render_template("practice/start.html", track=track, form=form), 422
+    scope = Scope(domains=frozenset(form.domains.data or ()), difficulties=frozenset(form.difficulties.data or ()),
+                  source=form.source.data, count=form.question_count())
+    response, problem = _start(track, scope, form.time_limit.data)
+    if problem:
+        form.form_errors.append(problem)
+        return render_template("practice/start.html", track=track, form=form), 422
+    return response
+
+
+@bp.get(SESSION)
+@login_required
+def resume(session_id: int):
+    """Send the learner to the first unchecked question, or to the summary."""
+    practice = owned_session(session_id)
+    position = db.session.scalar(select(PracticeItem.position).where(
+        PracticeItem.session_id == practice.id, PracticeItem.checked_at.is_(None))
+        .order_by(PracticeItem.position).limit(1))
+    if not practice.in_progress or position is None:
+        return redirect(url_for("practice.summary", session_id=practice.id))
+    return redirect(url_for("practice.question", session_id=practice.id, position=position))
+
+
+def _question_page(practice: PracticeSession, position: int, form: AnswerForm, status: int = 200):
+    rows = db.session.execute(
+        select(PracticeItem, QuestionVersion).join(QuestionVersion, QuestionVersion.id == PracticeItem.question_version_id)
+        .where(PracticeItem.session_id == practice.id).order_by(PracticeItem.position)).all()
+    if not 1 <= position <= len(rows):
+        abort(404, "No such question in this session.")
+    item, version = rows[position - 1]
+    shown = labels_for(item.choice_order)
+    texts = version.choice_text()
+    checked = item.checked_at is not None
+    choices = [{"label": shown[key], "text": texts[key], "selected": key in item.selected,
+                "struck": key in item.struck, "key": checked and key in version.answer}
+               for key in item.choice_order]
+    # The key, explanation and links go to the page only once the question is checked.
+    feedback = {"correct": item.is_correct, "key": sorted(shown[k] for k in version.answer),
+                "explanation": version.explanation, "references": version.references} if checked else None
+    return render_template(
+        "practice/question.html", practice=practice, item=item, stem=version.stem, choices=choices,
+        items=[i for i, _ in rows], form=form, feedback=feedback,
+        open=practice.in_progress and not checked), status
+
+
+@bp.route(f"{SESSION}/questions/{POSITION}", methods=["GET", "POST"])
+@login_required
+def question(session_id: int, position: int):
+    """One question; a POST saves it and moves on (the page without JavaScript)."""
+    practice = owned_session(session_id)
+    form = AnswerForm()
+    if request.method != "POST":
+        return _question_page(practice, position, form)
+    if not form.validate():
+        return _question_page(practice, position, form, 422)
+    result = save_practice_answer(
+        db.session, user_id=current_user.id, session_id=practice.id, position=position, seq=None,
+        selected=form.choice.data or [], flagged=form.flagged.data, struck=form.struck.data or [],
+        seconds_spent=form.seconds_spent.data, now=now_utc(), grace_seconds=current_app.config["GRACE_SECONDS"])
+    if result.status in ("not_found", "invalid"):
+        db.session.rollback()
+        if result.status == "not_found":
+            abort(404, result.message)
+        form.choice.errors = [result.message]
+        return _question_page(practice, position, form, 422)
+    db.session.commit()
+    # A locked or closed question only moves on: nothing of it changes.
+    go = (form.go.data or "").strip() or "stay"
+    if go == "summary":
+        return redirect(url_for("practice.summary", session_id=practice.id))
+    target = {"prev": position - 1, "next": position + 1, "stay": position}.get(go)
+    target = min(max(int(go) if target is None else target, 1), practice.length)
+    return redirect(url_for("practice.question", session_id=practice.id, position=target))
+
+
+def _login() -> LoginProof | None:
+    token = session_token_hash()
+    if token is None:
+        return None
+    cutoffs = live_cutoffs(now_utc())
+    return LoginProof(token, cutoffs.born_after, cutoffs.seen_after)
+
+
+def _refused(result, login: LoginProof):
+    """A JSON refusal; a not-found from an ended log-in asks the learner to log in again."""
+    db.session.rollback()
+    if result.status == "not_found" and not session_is_live(
+            db.session, login.token_hash, live_cutoffs(now_utc())):
+        return login_manager.unauthorized()
+    return jsonify(error=result.message), STATUS[result.status]
+
+
+def _json_body(model):
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return None, (jsonify(error="Send the answer as a JSON object."), 400)
+    try:
+        return model.model_validate(body), None
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "body"
+        return None, (jsonify(error=f"{where}: {first['msg']}"), 422)
+
+
+@bp.post(f"{SESSION}/questions/{POSITION}/save")
+def save(session_id: int, position: int):
+    """Autosave an unchecked question (JSON), as the exam's save: fixed statements, old saves never win."""
+    login = _login()
+    if login is None:
+        return login_manager.unauthorized()
+    data, problem = _json_body(SaveRequest)
+    if problem:
+        return problem
+    result = save_practice_answer(
+        db.session, login=login, session_id=session_id, position=position, seq=data.seq,
+        selected=data.selected, flagged=data.flagged, struck=data.struck, seconds_spent=data.seconds_spent,
+        now=now_utc(), grace_seconds=current_app.config["GRACE_SECONDS"])
+    if result.status in STATUS:
+        return _refused(result, login)
+    db.session.commit()
+    return jsonify(saved=result.status == "saved", seq=result.seq)
+
+
+@bp.post(f"{SESSION}/questions/{POSITION}/check")
+def check(session_id: int, position: int):
+    """Check one question: score it, lock it, then return the result, key, explanation and links.
+
+    JSON in, JSON out for the page's script; a plain form post (the page
+    without JavaScript) checks the posted answer and shows the question again.
+    """
+    login = _login()
+    if login is None:
+        return login_manager.unauthorized()
+    if request.is_json:
+        data, problem = _json_body(CheckRequest)
+        if problem:
+            return problem
+        selected, flagged = data.selected, data.flagged
+    else:
+        form = AnswerForm()
+        if not form.validate():
+            return _form_refused(session_id, position, form)
+        selected, flagged = form.choice.data or [], form.flagged.data
+    result = check_answer(db.session, login=login, session_id=session_id, position=position,
+                          selected=selected, flagged=flagged, now=now_utc(),
+                          grace_seconds=current_app.config["GRACE_SECONDS"])
+    if result.status in STATUS:
+        if request.is_json:
+            return _refused(result, login)
+        db.session.rollback()
+        if result.status != "invalid":
+            abort(STATUS[result.status], result.message)
+        form.choice.errors = [result.message]
+        return _form_refused(session_id, position, form)
+    db.session.commit()
+    if not request.is_json:
+        return redirect(url_for("practice.question", session_id=session_id, position=position))
+    return jsonify(correct=result.correct, key=result.key, explanation=result.explanation,
+                   references=result.references)
+
+
+def _form_refused(session_id: int, position: int, form: AnswerForm):
+    """The question again with the reason, for a check posted without JavaScript."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    return _question_page(owned_session(session_id), position, form, 422)
+
+
+@bp.get(f"{SESSION}/summary")
+@login_required
+def summary(session_id: int):
+    """Accuracy per domain, the questions missed with links, and a drill on them."""
+    practice = owned_session(session_id)
+    rows = db.session.execute(
+        select(PracticeItem.position, QuestionVersion.question_id, QuestionVersion.domain, PracticeItem.is_correct)
+        .join(QuestionVersion, QuestionVersion.id == PracticeItem.question_version_id)
+        .where(PracticeItem.session_id == practice.id).order_by(PracticeItem.position)).all()
+    track = db.session.get(Track, practice.track_id)
+    result = summarise([tuple(r) for r in rows], practice.length, [d["slug"] for d in track.domains])
+    return render_template("practice/summary.html", practice=practice, track=track, result=result,
+                           titles=track.domain_titles(), form=SessionForm(), sources=SOURCE_TITLES)
+
+
+@bp.post(f"{SESSION}/finish")
+@login_required
+def finish(session_id: int):
+    """End the session; a second finish changes nothing."""
+    practice = owned_session(session_id)
+    if practice.in_progress:
+        finish_session(db.session, practice, now_utc())
+        db.session.commit()
+    return redirect(url_for("practice.summary", session_id=practice.id))
+
+
+@bp.post(f"{SESSION}/missed")
+@login_required
+def missed(session_id: int):
+    """A new session of the questions this one missed, in the same order."""
+    practice = owned_session(session_id)
+    wrong = db.session.scalars(
+        select(QuestionVersion.question_id).join(PracticeItem, PracticeItem.question_version_id == QuestionVersion.id)
+        .where(PracticeItem.session_id == practice.id, PracticeItem.is_correct.is_(False))
+        .order_by(PracticeItem.position)).all()
+    if not wrong:
+        abort(422, "This session has no missed questions to practise.")
+    track = db.session.get(Track, practice.track_id)
+    response, problem = _start(track, Scope(count=min(len(wrong), 100), only=tuple(wrong)), None)
+    if problem:
+        abort(422, problem)
+    return response

@@ -1,0 +1,432 @@
+"""Practice sessions: start by scope and source, check with instant feedback, summary, drills, review."""
+
+import json
+import re
+from datetime import timedelta
+
+import time_machine
+from sqlalchemy import func, insert, select
+
+from quizapp.exams.attempts import labels_for
+from quizapp.extensions import db
+from quizapp.models import (Attempt, AttemptQuestion, PracticeItem, PracticeSession, Question, QuestionVersion,
+                            ReviewCard, now_utc)
+
+from .conftest import TEST_DATABASE_URL, csrf_from, start_exam, user_id
+
+TRACK = "/tracks/test-architect"
+
+
+def token(client):
+    return csrf_from(client.get(TRACK + "/practice").get_data(as_text=True))
+
+
+def start_practice(client, expect=302, **form):
+    data = {"count": "10", "source": "any", **form, "csrf_token": token(client)}
+    response = client.post(TRACK + "/practice", data=data)
+    assert response.status_code == expect, response.get_data(as_text=True)[:2000]
+    if expect != 302:
+        return response
+    return int(re.search(r"/practice/(\d+)/questions/1$", response.headers["Location"]).group(1))
+
+
+def items(app, session_id):
+    with app.app_context():
+        rows = db.session.execute(
+            select(PracticeItem, QuestionVersion)
+            .join(QuestionVersion, QuestionVersion.id == PracticeItem.question_version_id)
+            .where(PracticeItem.session_id == session_id).order_by(PracticeItem.position)).all()
+        db.session.expunge_all()
+        return rows
+
+
+def right(item, version):
+    labels = labels_for(item.choice_order)
+    return sorted(labels[k] for k in version.answer)
+
+
+def wrong(item, version):
+    labels = labels_for(item.choice_order)
+    return [labels[k] for k in item.choice_order if k not in version.answer][: item.choose]
+
+
+def check(client, session_id, position, body, csrf):
+    return client.post(f"/practice/{session_id}/questions/{position}/check", data=json.dumps(body),
+                       content_type="application/json",
+                       headers={"X-CSRFToken": csrf, "Accept": "application/json"})
+
+
+def save(client, session_id, position, body, csrf):
+    return client.post(f"/practice/{session_id}/questions/{position}/save", data=json.dumps(body),
+                       content_type="application/json",
+                       headers={"X-CSRFToken": csrf, "Accept": "application/json"})
+
+
+def snapshot(app):
+    """Everything a refused request must leave as it was."""
+    with app.app_context():
+        rows = [*db.session.execute(select(PracticeSession.id, PracticeSession.finished_at, PracticeSession.length)),
+                *db.session.execute(select(PracticeItem.id, PracticeItem.selected, PracticeItem.flagged,
+                                           PracticeItem.struck, PracticeItem.save_seq, PracticeItem.checked_at,
+                                           PracticeItem.is_correct)),
+                *db.session.execute(select(ReviewCard.id, ReviewCard.due, ReviewCard.reviews,
+                                           ReviewCard.last_correct))]
+        db.session.rollback()
+        return sorted(map(repr, rows))
+
+
+def test_start_draws_the_scope_and_count_and_shows_question_one(synced, learner):
+    session_id = start_practice(learner, count="custom", custom_count="6", domains="connect")
+    rows = items(synced, session_id)
+    assert len(rows) == 6 and {v.domain for _, v in rows} == {"connect"}
+    page = learner.get(f"/practice/{session_id}/questions/1").get_data(as_text=True)
+    assert "Question 1 of 6" in page and "Check answer" in page
+    # The exam page's pieces: options with strike-outs, the flag, the navigator, autosave.
+    assert 'id="choice-A"' in page and 'id="strike-A"' in page and 'id="flagged"' in page
+    assert "/save" in page and "exam.js" in page and "practice.js" in page
+    # Resumable: the session's own address goes to the first unchecked question.
+    assert learner.get(f"/practice/{session_id}").headers["Location"].endswith("/questions/1")
+
+
+def test_check_scores_locks_and_only_then_reveals(synced, learner):
+    session_id = start_practice(learner, count="custom", custom_count="3")
+    (item, version), *_ = items(synced, session_id)
+    csrf = token(learner)
+    assert save(learner, session_id, 1, {"seq": 1, "selected": wrong(item, version)}, csrf).status_code == 200
+    response = check(learner, session_id, 1, {"selected": right(item, version)}, csrf)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    body = response.get_json()
+    assert body["correct"] is True and body["key"] == right(item, version)
+    assert "SECRET-EXPLANATION" in body["explanation"] and body["references"] == ["https://docs.stripe.com/payments"]
+    page = learner.get(f"/practice/{session_id}/questions/1").get_data(as_text=True)
+    assert "SECRET-EXPLANATION" in page and "Right" in page and "docs.stripe.com/payments" in page
+    assert "disabled" in page and "Check answer" not in page
+    stored = items(synced, session_id)[0][0]
+    assert stored.checked_at is not None and stored.is_correct is True and set(stored.selected) == set(version.answer)
+    with synced.app_context():
+        card = db.session.scalar(select(ReviewCard))
+        # Right after a change of answer: Hard, not Good.
+        assert card.last_correct and card.reviews == 1 and card.question_id == version.question_id
+
+
+def test_a_wrong_check_shows_the_key_and_schedules_again(synced, learner):
+    session_id = start_practice(learner, count="custom", custom_count="3")
+    (item, version), *_ = items(synced, session_id)
+    body = check(learner, session_id, 1, {"selected": wrong(item, version)}, token(learner)).get_json()
+    assert body["correct"] is False and body["key"] == right(item, version)
+    page = learner.get(f"/practice/{session_id}/questions/1").get_data(as_text=True)
+    assert "Not right" in page and "(the answer)" in page
+    with synced.app_context():
+        card = db.session.scalar(select(ReviewCard))
+        assert not card.last_correct and card.due <= now_utc() + timedelta(minutes=1)
+
+
+def test_check_without_javascript_posts_the_form_and_shows_feedback(synced, learner):
+    session_id = start_practice(learner, count="custom", custom_count="2")
+    (item, version), *_ = items(synced, session_id)
+    data = {"choice": right(item, version), "csrf_token": token(learner)}
+    response = learner.post(f"/practice/{session_id}/questions/1/check", data=data)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/questions/1")
+    assert "SECRET-EXPLANATION" in learner.get(response.headers["Location"]).get_data(as_text=True)
+    # The form's save-and-move works as on the exam page.
+    response = learner.post(f"/practice/{session_id}/questions/2",
+                            data={"choice": wrong(*items(synced, session_id)[1]), "go": "prev",
+                                  "csrf_token": token(learner)})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/questions/1")
+    assert items(synced, session_id)[1][0].selected
+
+
+def test_nothing_reveals_the_key_before_the_check(synced, learner):
+    session_id = start_practice(learner, count="custom", custom_count="16")
+    rows = items(synced, session_id)
+    csrf = token(learner)
+    bodies = []
+    for item, version in rows:
+        bodies.append(learner.get(f"/practice/{session_id}/questions/{item.position}").get_data(as_text=True))
+        bodies.append(save(learner, session_id, item.position,
+                           {"seq": 1, "selected": wrong(item, version)}, csrf).get_data(as_text=True))
+    for url in (f"/practice/{session_id}", f"/practice/{session_id}/summary", "/history", "/", TRACK,
+                TRACK + "/practice", "/static/exam.js", "/static/practice.js"):
+        response = learner.get(url, follow_redirects=True)
+        bodies.append(response.get_data(as_text=True))
+        response.close()
+    everything = "\n".join(bodies)
+    assert "SECRET-EXPLANATION" not in everything and "because Bravo is right" not in everything
+    for word in ("is_correct", "(the answer)", "The answer:", '"key"', '"answer"', "class=\"choice key"):
+        assert word not in everything, word
+    # Checking one question reveals that one only.
+    check(learner, session_id, 1, {}, csrf)
+    page = learner.get(f"/practice/{session_id}/questions/2").get_data(as_text=True)
+    assert "SECRET-EXPLANATION" not in page and "(the answer)" not in page
+
+
+def test_bad_checks_are_4xx_with_a_clear_message_and_change_nothing(synced, learner):
+    session_id = start_practice(learner, count="custom", custom_count="16")
+    rows = items(synced, session_id)
+    multi = next((i, v) for i, v in rows if i.choose == 2)
+    single = next((i, v) for i, v in rows if i.choose == 1)
+    csrf = token(learner)
+    assert check(learner, session_id, single[0].position, {"selected": right(*single)}, csrf).status_code == 200
+    before = snapshot(synced)
+    cases = [
+        (single[0].position, {"selected": right(*single)}, 409, "already checked"),
+        (single[0].position, {"selected": wrong(*single)}, 409, "cannot change"),
+        (multi[0].position, {"selected": []}, 422, "Choose an option"),
+        (multi[0].position, {}, 422, "Choose an option"),
+        (multi[0].position, {"selected": right(*multi)[:1]}, 422, "Choose 2 options"),
+        (multi[0].position, {"selected": list("ABCDE")}, 422, "no more than 2"),
+        (multi[0].position, {"selected": list("ABCDEFA")}, 422, "selected"),
+        (multi[0].position, {"selected": ["Z"]}, 422, "not part of this question"),
+        (multi[0].position, {"selected": "A"}, 422, "selected"),
+        (multi[0].position, {"selected": ["A"], "extra": 1}, 422, "extra"),
+        (17, {"selected": ["A"]}, 404, "No such question"),
+        (999, {"selected": ["A"]}, 404, "No such question"),
+    ]
+    for position, body, status, message in cases:
+        response = check(learner, session_id, position, body, csrf)
+        assert response.status_code == status, (body, response.get_data(as_text=True))
+        assert message in response.get_json()["error"], (body, response.get_json())
+    # Saving a checked question is refused too.
+    response = save(learner, session_id, single[0].position, {"seq": 9, "selected": wrong(*single)}, csrf)
+    assert response.status_code == 409 and "cannot change" in response.get_json()["error"]
+    assert learner.post(f"/practice/{session_id}/questions/{multi[0].position}/check", data="[",
+                        content_type="application/json", headers={"X-CSRFToken": csrf}).status_code == 400
+    assert snapshot(synced) == before
+
+
+def test_a_scope_with_no_questions_says_widen_it_and_stores_nothing(synced, learner):
+    before = snapshot(synced)
+    response = start_practice(learner, expect=422, source="wrong")
+    assert "No questions match: widen the scope" in response.get_data(as_text=True)
+    response = start_practice(learner, expect=422, difficulties="hard")
+    assert "No questions match: widen the scope" in response.get_data(as_text=True)
+    for form, message in [({"count": "custom"}, "Give a number of questions"),
+                          ({"count": "custom", "custom_count": "101"}, "between 1 and 100"),
+                          ({"count": "7"}, "Not a valid choice"), ({"source": "mine"}, "Not a valid choice"),
+                          ({"domains": "nope"}, "not a valid choice"), ({"time_limit": "0"}, "between 1 and 600")]:
+        response = start_practice(learner, expect=422, **form)
+        assert message in response.get_data(as_text=True), form
+    assert snapshot(synced) == before
+
+
+def test_another_learners_session_is_404_everywhere(synced, learner, other_learner):
+    session_id = start_practice(learner, count="custom", custom_count="3")
+    (item, version), *_ = items(synced, session_id)
+    csrf = token(other_learner)
+    before = snapshot(synced)
+    for method, url in [("GET", f"/practice/{session_id}"), ("GET", f"/practice/{session_id}/questions/1"),
+                        ("POST", f"/practice/{session_id}/questions/1"), ("GET", f"/practice/{session_id}/summary"),
+                        ("POST", f"/practice/{session_id}/finish"), ("POST", f"/practice/{session_id}/missed")]:
+        response = other_learner.open(url, method=method, data={"csrf_token": csrf, "choice": ["A"]})
+        assert response.status_code == 404, (method, url)
+    assert check(other_learner, session_id, 1, {"selected": right(item, version)}, csrf).status_code == 404
+    assert save(other_learner, session_id, 1, {"seq": 1, "selected": ["A"]}, csrf).status_code == 404
+    assert snapshot(synced) == before
+
+
+def test_summary_shows_domains_and_misses_and_drills_exactly_the_misses(synced, learner):
+    session_id = start_practice(learner, count="custom", custom_count="6")
+    rows = items(synced, session_id)
+    csrf = token(learner)
+    for index, (item, version) in enumerate(rows[:4]):
+        answer = right(item, version) if index % 2 == 0 else wrong(item, version)
+        assert check(learner, session_id, item.position, {"selected": answer}, csrf).status_code == 200
+    page = learner.get(f"/practice/{session_id}/summary").get_data(as_text=True)
+    assert "2 of 4 checked questions right (50 %); 2 not checked." in page
+    assert "Accuracy by domain" in page and "Missed (2)" in page
+    assert f'/practice/{session_id}/questions/2"' in page and f'/practice/{session_id}/questions/4"' in page
+    assert learner.post(f"/practice/{session_id}/finish", data={"csrf_token": csrf}).status_code == 302
+    with synced.app_context():
+        assert db.session.get(PracticeSession, session_id).finished_at is not None
+    # An ended session takes no more answers.
+    response = check(learner, session_id, 5, {"selected": right(*rows[4])}, csrf)
+    assert response.status_code == 409 and "ended" in response.get_json()["error"]
+    response = learner.post(f"/practice/{session_id}/missed", data={"csrf_token": csrf})
+    drill = int(re.search(r"/practice/(\d+)/", response.headers["Location"]).group(1))
+    assert [v.question_id for _, v in items(synced, drill)] == [rows[1][1].question_id, rows[3][1].question_id]
+    page = learner.get("/history").get_data(as_text=True)
+    assert "Practice sessions" in page and "Missed in a session" in page
+    # Practice never enters the mock trend chart.
+    assert "<circle" not in page
+
+
+def test_a_mock_schedules_every_answer_and_i_got_wrong_drills_exactly_those(synced, learner):
+    attempt_id = start_exam(learner)
+    page = learner.get(f"/attempts/{attempt_id}/questions/1").get_data(as_text=True)
+    csrf = csrf_from(page)
+    with synced.app_context():
+        rows = db.session.execute(
+            select(AttemptQuestion, QuestionVersion)
+            .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.question_version_id)
+            .where(AttemptQuestion.attempt_id == attempt_id).order_by(AttemptQuestion.position)).all()
+        db.session.expunge_all()
+    missed = set()
+    for index, (item, version) in enumerate(rows[:4]):   # the fifth is left blank
+        answer = right(item, version) if index % 2 else wrong(item, version)
+        if not index % 2:
+            missed.add(version.question_id)
+        learner.post(f"/attempts/{attempt_id}/questions/{item.position}/save", data=json.dumps(
+            {"seq": 1, "selected": answer}), content_type="application/json", headers={"X-CSRFToken": csrf})
+    learner.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": csrf})
+    with synced.app_context():
+        cards = db.session.execute(select(ReviewCard.question_id, ReviewCard.last_correct)).all()
+    assert len(cards) == 4 and {q for q, ok in cards if not ok} == missed
+    drill = start_practice(learner, source="wrong")
+    assert {v.question_id for _, v in items(synced, drill)} == missed
+    unseen = start_practice(learner, source="unseen", count="50")
+    assert len(items(synced, unseen)) == 16 - 4
+
+
+def test_due_count_drops_after_a_review_session_and_the_advice_follows(synced, learner):
+    home = learner.get("/").get_data(as_text=True)
+    assert "You have no answers yet" in home
+    session_id = start_practice(learner, count="custom", custom_count="4", domains="payments")
+    rows = items(synced, session_id)
+    csrf = token(learner)
+    for item, version in rows:
+        check(learner, session_id, item.position, {"selected": wrong(item, version)}, csrf)
+    # Wrong answers come back a minute later (FSRS's first learning step).
+    later = now_utc() + timedelta(minutes=15)
+    with time_machine.travel(later, tick=False):
+        home = learner.get("/").get_data(as_text=True)
+        assert 'id="due-test-architect">4<' in home and "4 questions are due for review" in home
+        track = learner.get(TRACK).get_data(as_text=True)
+        assert re.search(r"Payments</th><td>4</td><td>0</td><td>4</td>", track), track
+        review = start_practice(learner, source="due", count="20")
+        for item, version in items(synced, review):
+            check(learner, review, item.position, {"selected": right(item, version)}, csrf)
+        home = learner.get("/").get_data(as_text=True)
+        assert 'id="due-test-architect">0<' in home
+        # Nothing due: the weakest domain is Connect, never answered.
+        assert "You have not answered any Connect questions" in home
+
+
+def test_review_session_draws_most_overdue_first(synced, learner):
+    session_id = start_practice(learner, count="custom", custom_count="3")
+    rows = items(synced, session_id)
+    csrf = token(learner)
+    start = now_utc()
+    for minutes, (item, version) in zip((0, 5, 10), rows):
+        with time_machine.travel(start + timedelta(minutes=minutes), tick=False):
+            check(learner, session_id, item.position, {"selected": wrong(item, version)}, csrf)
+    with time_machine.travel(start + timedelta(minutes=60), tick=False):
+        review = start_practice(learner, source="due", count="20")
+    assert [v.question_id for _, v in items(synced, review)] == [v.question_id for _, v in rows]
+
+
+def many_past_answers(app, email="learner@example.com"):
+    """Give the learner thousands of past answers: finished mocks, and review cards on many questions."""
+    uid = user_id(app, email)
+    with app.app_context():
+        track_id, version = db.session.execute(select(Question.track_id, QuestionVersion.id).join(
+            QuestionVersion, QuestionVersion.question_id == Question.id).limit(1)).one()
+        now = now_utc()
+        attempt_ids = []
+        for n in range(40):
+            attempt = Attempt(user_id=uid, track_id=track_id, seed=n, status="submitted", started_at=now,
+                              deadline=now, finished_at=now, length=50, pass_percent=70, correct_count=25,
+                              passed=False)
+            db.session.add(attempt)
+            db.session.flush()
+            attempt_ids.append(attempt.id)
+        db.session.execute(insert(AttemptQuestion), [
+            {"attempt_id": a, "position": p, "question_version_id": version, "choice_order": ["a", "b", "c", "d"],
+             "choose": 1, "selected": ["a"], "flagged": False, "struck": [], "save_seq": 1, "seconds_spent": 0,
+             "changes": [], "is_correct": p % 2 == 0} for a in attempt_ids for p in range(1, 51)])
+        first = db.session.scalar(select(func.max(Question.id)))
+        db.session.execute(insert(Question), [
+            {"track_id": track_id, "bank_id": f"extra-{n}", "domain": "payments" if n % 2 else "connect",
+             "current_hash": "x"} for n in range(500)])
+        extra = db.session.scalars(select(Question.id).where(Question.id > first)).all()
+        db.session.execute(insert(ReviewCard), [
+            {"user_id": uid, "question_id": q, "track_id": track_id, "state": 2, "step": None, "stability": 30.0,
+             "difficulty": 5.0, "due": now - timedelta(minutes=q % 7), "last_review": now, "reviews": 3,
+             "last_correct": q % 3 != 0, "last_flagged": False} for q in extra])
+        db.session.commit()
+
+
+def measure(learner, count_queries, session_id, position, csrf, item, version):
+    counts = {}
+    for name, url in [("home", "/"), ("track", TRACK), ("start page", TRACK + "/practice"),
+                      ("question", f"/practice/{session_id}/questions/{position}"),
+                      ("summary", f"/practice/{session_id}/summary"), ("history", "/history")]:
+        with count_queries() as statements:
+            assert learner.get(url).status_code == 200, url
+        counts[name] = len(statements)
+    with count_queries() as statements:
+        assert save(learner, session_id, position, {"seq": 1, "selected": wrong(item, version)}, csrf).status_code == 200
+    counts["save"] = len(statements)
+    with count_queries() as statements:
+        assert check(learner, session_id, position, {"selected": right(item, version)}, csrf).status_code == 200
+    counts["check"] = len(statements)
+    return counts
+
+
+def test_fixed_statement_counts_with_few_or_many_past_answers(synced, learner, count_queries):
+    session_id = start_practice(learner, count="custom", custom_count="16")
+    rows = items(synced, session_id)
+    csrf = token(learner)
+    for item, version in rows[:10]:   # ten past answers, and one finished mock
+        check(learner, session_id, item.position, {"selected": right(item, version)}, csrf)
+    attempt_id = start_exam(learner)
+    learner.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": csrf})
+    learner.get("/")
+    few = measure(learner, count_queries, session_id, 11, csrf, *rows[10])
+    many_past_answers(synced)
+    many = measure(learner, count_queries, session_id, 12, csrf, *rows[11])
+    assert few == many
+    # The check: the question with its session, key and card (ownership by
+    # the log-in inside it), the locking update, the card's upsert; on
+    # PostgreSQL the last two are one statement. The save: read and
+    # conditional update, as the exam's.
+    postgresql = TEST_DATABASE_URL.startswith("postgresql")
+    assert few["check"] == (2 if postgresql else 3) and few["save"] == 2
+    # Pages: the user first; home adds the tracks and the standing (due,
+    # accuracy); the track page its row, the exam in progress, the standing,
+    # the open sessions; the question the session, its items with versions,
+    # the track's title; the summary the session, its rows, the track.
+    assert few == {"home": 3, "track": 5, "start page": 2, "question": 4, "summary": 4, "history": 7,
+                   "save": 2, "check": 2 if postgresql else 3}, few
+
+
+def test_scoring_a_mock_adds_one_statement_for_the_schedule_however_long(synced, learner, count_queries):
+    from quizapp.exams.attempts import finish_attempt, start_attempt
+    from quizapp.models import Track
+
+    uid = user_id(synced)
+    counts = []
+    with synced.app_context():
+        track = db.session.scalar(select(Track))
+        for extra in (False, True):
+            attempt = start_attempt(db.session, uid, track, now_utc())
+            if extra:   # the whole bank: 16 questions instead of 5
+                have = set(db.session.scalars(select(AttemptQuestion.question_version_id)
+                                              .where(AttemptQuestion.attempt_id == attempt.id)))
+                others = [v for v in db.session.scalars(select(QuestionVersion)) if v.id not in have]
+                db.session.execute(insert(AttemptQuestion), [
+                    {"attempt_id": attempt.id, "position": 6 + n, "question_version_id": v.id,
+                     "choice_order": [c["key"] for c in v.choices], "choose": len(v.answer),
+                     "selected": [v.choices[0]["key"]], "flagged": False, "struck": [], "save_seq": 1,
+                     "seconds_spent": 0, "changes": [], "is_correct": None} for n, v in enumerate(others)])
+            db.session.execute(AttemptQuestion.__table__.update().where(
+                AttemptQuestion.attempt_id == attempt.id).values(selected=["a"]))
+            db.session.commit()
+            with count_queries() as statements:
+                assert finish_attempt(db.session, attempt, now_utc())
+            db.session.commit()
+            counts.append(len(statements))
+        assert db.session.scalar(select(func.count()).select_from(ReviewCard)) == 16
+    # The attempt's reload (expired by the commit), claim, read (cards
+    # included), track domains, bulk item update, the schedule's one upsert,
+    # the attempt's score, the refresh: main had 7, the schedule adds one.
+    assert counts == [8, 8], counts
+
+
+def test_session_summary_counts_checked_only_weakest_domain_first():
+    from quizapp.practice.sessions import summarise
+
+    result = summarise([(1, 11, "payments", True), (2, 12, "connect", False), (3, 13, "payments", None),
+                        (4, 14, "payments", False), (5, 15, "connect", True)], 5, ["payments", "connect"])
+    assert (result.checked, result.correct, result.length) == (4, 2, 5) and result.percent == 50.0
+    assert [(d.domain, d.correct, d.total) for d in result.domains] == [("payments", 1, 2), ("connect", 1, 2)]
+    assert result.missed == [2, 4] and result.missed_questions == [12, 14]
