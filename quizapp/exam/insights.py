@@ -54,6 +54,8 @@ def attempt_insight(items: Sequence[ItemFacts], slowest: int = 5) -> Insight:
 
     A changed answer compares the first answer the learner gave with the last:
     that is the decision a learner second-guessing themselves wants judged.
+    An answer counts as given once it has as many picks as the key: picking
+    the first of a "choose two" and then the second is not a change of mind.
     """
     insight = Insight()
     for item in items:
@@ -63,7 +65,8 @@ def attempt_insight(items: Sequence[ItemFacts], slowest: int = 5) -> Insight:
         else:
             insight.unflagged_total += 1
             insight.unflagged_correct += item.is_correct
-        given = [set(a) for a in item.answer_history if a]
+        picks = len(set(item.answer))
+        given = [set(a) for a in item.answer_history if len(set(a)) == picks]
         if len(given) >= 2 and given[0] != given[-1]:
             first_right = given[0] == set(item.answer)
             last_right = given[-1] == set(item.answer)
