@@ -9,7 +9,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Integer, bindparam, func, insert, select, update
+from sqlalchemy import BigInteger, Integer, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..exam import clock, scoring
@@ -211,7 +211,12 @@ _WRITE_SAVE = (
             struck=bindparam("new_struck"), changes=bindparam("new_changes"),
             # No figure sent (a form post without JavaScript): keep the stored one.
             seconds_spent=func.coalesce(bindparam("new_seconds_spent", type_=Integer), _items.c.seconds_spent),
-            save_seq=bindparam("new_seq"))
+            # An autosave stores its own seq (the WHERE made sure it is newer).
+            # A form post (no seq) moves the counter one past what is stored
+            # when it writes, not when it read: were an autosave committed in
+            # between left above it, a retry of an older one would win.
+            save_seq=func.coalesce(bindparam("seq", type_=BigInteger), _items.c.save_seq + 1))
+    .returning(_items.c.save_seq)
 )
 # A plain form post (seq None) always applies.
 _ALWAYS = 2**62
@@ -264,13 +269,12 @@ def save_answer(
         changes = [*changes, [elapsed, keys]]
     if seconds_spent is not None:
         seconds_spent = min(seconds_spent, clock.seconds_run(started_at, deadline, now))
-    new_seq = stored_seq + 1 if seq is None else seq
-    applied = session.execute(_WRITE_SAVE, {
-        "item_id": item_id, "newer_than": _ALWAYS if seq is None else seq, "new_seq": new_seq,
+    new_seq = session.execute(_WRITE_SAVE, {
+        "item_id": item_id, "newer_than": _ALWAYS if seq is None else seq, "seq": seq,
         "new_selected": keys, "new_flagged": flagged,
         "new_struck": sorted(set(struck_keys), key=choice_order.index), "new_changes": changes,
         "new_seconds_spent": seconds_spent,
-    }).rowcount
-    if not applied:
+    }).scalar()
+    if new_seq is None:
         return SaveResult("stale", "A newer answer is already saved.", seq=stored_seq, deadline=deadline)
     return SaveResult("saved", seq=new_seq, deadline=deadline)
