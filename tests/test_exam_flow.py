@@ -9,7 +9,7 @@ import time_machine
 from sqlalchemy import select
 
 from quizapp.database import write_intent
-from quizapp.exams.attempts import finish_attempt, labels_for
+from quizapp.exams.attempts import finish_attempt, keys_for, labels_for
 from quizapp.extensions import db
 from quizapp.models import Attempt, AttemptQuestion, QuestionVersion
 
@@ -115,6 +115,55 @@ def test_retried_and_older_saves_never_overwrite_a_newer_answer(synced, learner)
     assert again.status_code == 200 and again.json["saved"] is False
     item, _ = items(synced, attempt_id)[0]
     assert item.selected == [item.choice_order[1]]
+
+
+def test_a_form_post_after_autosaves_never_lets_an_older_retried_autosave_win(synced, learner):
+    attempt_id = start_exam(learner)
+    # The page autosaves A, then B; the learner then picks C and presses Next.
+    assert save(learner, attempt_id, 1, {"seq": 1, "selected": ["A"]}).json["saved"]
+    assert save(learner, attempt_id, 1, {"seq": 2, "selected": ["B"]}).json["saved"]
+    csrf = token(learner, attempt_id)
+    response = learner.post(f"/attempts/{attempt_id}/questions/1", data={
+        "csrf_token": csrf, "choice": ["C"], "go": "next"})
+    assert response.status_code == 302
+    # Retries of the older autosaves arrive late: acknowledged, not applied.
+    for seq, label in ((2, "B"), (1, "A")):
+        late = save(learner, attempt_id, 1, {"seq": seq, "selected": [label]}, csrf=csrf)
+        assert late.status_code == 200 and late.json["saved"] is False and late.json["seq"] == 3
+    item, _ = items(synced, attempt_id)[0]
+    assert item.selected == [item.choice_order[2]] and item.save_seq == 3
+    # The page shown again counts on from there, and its next autosave applies.
+    page = learner.get(f"/attempts/{attempt_id}/questions/1").get_data(as_text=True)
+    assert 'data-seq="3"' in page
+    assert save(learner, attempt_id, 1, {"seq": 4, "selected": ["D"]}, csrf=csrf).json["seq"] == 4
+    assert items(synced, attempt_id)[0][0].selected == [item.choice_order[3]]
+
+
+def test_options_are_single_shown_letters(synced, learner):
+    attempt_id = start_exam(learner)
+    csrf = token(learner, attempt_id)
+    save(learner, attempt_id, 1, {"seq": 1, "selected": ["A"]}, csrf=csrf)
+    for selected in (["AB"], [""], ["a"], ["A", "AB"], [" A"]):
+        response = save(learner, attempt_id, 1, {"seq": 2, "selected": selected}, csrf=csrf)
+        assert response.status_code == 422, selected
+        response = save(learner, attempt_id, 1, {"seq": 2, "selected": ["B"], "struck": selected}, csrf=csrf)
+        assert response.status_code == 422, selected
+    item, _ = items(synced, attempt_id)[0]
+    assert item.selected == [item.choice_order[0]] and item.struck == [] and item.save_seq == 1
+    # Every letter shown is accepted, as the option it is shown for.
+    assert save(learner, attempt_id, 1, {"seq": 3, "selected": ["D"], "struck": ["A", "C"]},
+                csrf=csrf).json["saved"]
+    item, _ = items(synced, attempt_id)[0]
+    assert item.selected == [item.choice_order[3]]
+    assert item.struck == [item.choice_order[0], item.choice_order[2]]
+
+
+def test_keys_for_maps_shown_letters_back_and_refuses_anything_else():
+    order = ["c", "a", "d", "b"]
+    assert keys_for(order, ["A", "D", "B"]) == ["c", "b", "a"]
+    assert keys_for(order, []) == []
+    for labels in (["E"], ["F"], ["AB"], [""], ["a"], [1], [None], ["A", "Z"]):
+        assert keys_for(order, labels) is None, labels
 
 
 def test_save_refuses_unknown_options_and_bad_bodies_without_changing_data(synced, learner):
@@ -370,3 +419,153 @@ def test_question_page_runs_a_fixed_number_of_queries(synced, learner, count_que
         learner.get(f"/attempts/{attempt_id}/questions/3")
     # The user, the attempt, its questions, this question's version, the track title.
     assert len(statements) == 5, statements
+
+
+# ---- Which questions an exam draws (start_attempt over the synced banks).
+
+def draw(app, seed, email="learner@example.com", slug="test-architect"):
+    """Start an exam with a fixed seed as `email`: [(bank id, version id, choice order)]."""
+    from quizapp.exams.attempts import start_attempt
+    from quizapp.models import Question, Track
+
+    from .conftest import NOW, user_id
+
+    uid = user_id(app, email)
+    with app.app_context():
+        track = db.session.scalar(select(Track).where(Track.slug == slug))
+        new = start_attempt(db.session, uid, track, NOW, seed=seed)
+        rows = db.session.execute(
+            select(Question.bank_id, AttemptQuestion.question_version_id, AttemptQuestion.choice_order)
+            .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.question_version_id)
+            .join(Question, Question.id == QuestionVersion.question_id)
+            .where(AttemptQuestion.attempt_id == new.id).order_by(AttemptQuestion.position)).all()
+        finish_attempt(db.session, new, NOW)
+        db.session.commit()
+        return [tuple(r) for r in rows]
+
+
+def edit_bank(banks_dir, name, old, new, slug="test-architect"):
+    path = banks_dir / slug / name
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def test_a_second_exam_avoids_the_questions_of_the_first(synced, learner, other_learner):
+    first = {bank_id for bank_id, _, _ in draw(synced, seed=1)}
+    # The same seed with no history would draw the same questions again.
+    assert {bank_id for bank_id, _, _ in draw(synced, seed=1, email="other@example.com")} == first
+    second = {bank_id for bank_id, _, _ in draw(synced, seed=1)}
+    assert len(second) == 5 and not first & second
+    # The third takes the two payments questions still unseen and repeats one.
+    third = {bank_id for bank_id, _, _ in draw(synced, seed=1)}
+    unseen = {f"payments-{n:03d}" for n in range(1, 9)} - first - second
+    assert len(unseen) == 2 and unseen <= third and len(third & (first | second)) == 1
+
+
+def test_retired_questions_are_never_drawn(synced, learner, banks_dir):
+    # Payments keeps three questions, exactly what an exam asks of it.
+    path = banks_dir / "test-architect" / "payments.yaml"
+    head, *questions = path.read_text().split("  - id: ")
+    path.write_text(head + "".join("  - id: " + q for q in questions if q.startswith(
+        ("payments-001", "payments-002", "payments-003"))))
+    assert synced.test_cli_runner().invoke(args=["banks", "sync"]).exit_code == 0
+    for seed in range(5):
+        payments = {bank_id for bank_id, _, _ in draw(synced, seed) if bank_id.startswith("payments")}
+        assert payments == {"payments-001", "payments-002", "payments-003"}, seed
+
+
+def test_an_edited_question_is_drawn_in_its_new_version_and_scored_on_its_new_key(synced, learner, banks_dir):
+    old = {bank_id: version for bank_id, version, _ in draw(synced, seed=3)}
+    for name in ("payments.yaml", "connect.yaml"):
+        # The authors fix every single-answer key: c, not b, is right now.
+        edit_bank(banks_dir, name, "    answer: b\n", "    answer: c\n")
+        edit_bank(banks_dir, name, "because Bravo is right.", "because Charlie is right.")
+    assert synced.test_cli_runner().invoke(args=["banks", "sync"]).exit_code == 0
+    attempt_id = start_exam(learner)
+    rows = items(synced, attempt_id)
+    assert len(rows) == 5
+    with synced.app_context():
+        from quizapp.models import Question
+        current = dict(db.session.execute(
+            select(Question.id, Question.current_hash)).all())
+    for item, version in rows:
+        assert version.content_hash == current[version.question_id]
+        assert old.get(version.question_id) != version.id
+        if item.choose == 1:
+            assert version.answer == ["c"] and "Charlie is right" in version.explanation
+    for item, version in rows:
+        save(learner, attempt_id, item.position, {"seq": 1, "selected": right_labels(item, version)})
+    learner.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": token(learner, attempt_id)})
+    assert attempt(synced, attempt_id).correct_count == 5
+
+
+def test_an_exam_draws_only_from_its_own_track(app, banks_dir, auth):
+    from .conftest import load_into, write_bank
+
+    write_bank(banks_dir, slug="second-architect")
+    load_into(app, banks_dir)
+    auth.register()
+    with app.app_context():
+        from quizapp.models import Question, Track
+        second = db.session.scalar(select(Track.id).where(Track.slug == "second-architect"))
+        theirs = set(db.session.scalars(select(QuestionVersion.id).join(
+            Question, Question.id == QuestionVersion.question_id).where(Question.track_id == second)))
+    for seed in range(4):
+        assert not {version for _, version, _ in draw(app, seed)} & theirs, seed
+
+
+def test_choices_are_shuffled_except_where_the_bank_keeps_their_order(synced, learner, banks_dir):
+    # Every single-answer payments question keeps its order; the rest shuffle.
+    edit_bank(banks_dir, "payments.yaml", "    answer: b\n", "    answer: b\n    shuffle: false\n")
+    assert synced.test_cli_runner().invoke(args=["banks", "sync"]).exit_code == 0
+    orders = {"kept": [], "shuffled": []}
+    for seed in range(6):
+        for bank_id, _, order in draw(synced, seed):
+            number = int(bank_id.rsplit("-", 1)[1])
+            kept = bank_id.startswith("payments") and number % 4
+            orders["kept" if kept else "shuffled"].append(order)
+    assert orders["kept"] and all(order == ["a", "b", "c", "d"] for order in orders["kept"])
+    assert any(order != sorted(order) for order in orders["shuffled"])
+
+
+def test_finishing_one_attempt_leaves_everyone_elses_in_progress(synced, learner, other_learner):
+    mine = start_exam(learner)
+    theirs = start_exam(other_learner)
+    for client, attempt_id in ((learner, mine), (other_learner, theirs)):
+        for item, version in items(synced, attempt_id)[:2]:
+            save(client, attempt_id, item.position, {"seq": 1, "selected": right_labels(item, version)})
+    learner.post(f"/attempts/{mine}/submit", data={"csrf_token": token(learner, mine)})
+    assert attempt(synced, mine).status == "submitted" and attempt(synced, mine).correct_count == 2
+    still = attempt(synced, theirs)
+    assert still.status == "in_progress" and still.finished_at is None and still.correct_count is None
+    # The other learner carries on, and their own submission scores their own answers.
+    item, version = items(synced, theirs)[2]
+    assert save(other_learner, theirs, item.position,
+                {"seq": 1, "selected": right_labels(item, version)}).json["saved"]
+    other_learner.post(f"/attempts/{theirs}/submit", data={"csrf_token": token(other_learner, theirs)})
+    assert attempt(synced, theirs).status == "submitted" and attempt(synced, theirs).correct_count == 3
+
+
+def test_start_resumes_only_your_own_attempt_on_the_same_track(app, banks_dir, auth):
+    from .conftest import load_into, write_bank
+
+    write_bank(banks_dir, slug="second-architect")
+    load_into(app, banks_dir)
+    auth.register()
+    learner = auth.client
+    other = app.test_client()
+    Auth(other).register("other@example.com")
+    mine = start_exam(learner)
+    # Someone else starting the same track gets their own exam.
+    theirs = start_exam(other)
+    assert theirs != mine
+    # Starting another track starts a new exam there; each track resumes its own.
+    second = start_exam(learner, "second-architect")
+    assert second not in (mine, theirs)
+    assert start_exam(learner) == mine and start_exam(learner, "second-architect") == second
+    assert start_exam(other) == theirs
+    with app.app_context():
+        from quizapp.models import Track
+        slugs = dict(db.session.execute(select(Attempt.id, Track.slug).join(Track)).all())
+    assert slugs == {mine: "test-architect", theirs: "test-architect", second: "second-architect"}
