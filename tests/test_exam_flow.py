@@ -5,6 +5,7 @@ import re
 import threading
 from datetime import timedelta
 
+import pytest
 import time_machine
 from sqlalchemy import select
 
@@ -423,7 +424,7 @@ def test_question_page_runs_a_fixed_number_of_queries(synced, learner, count_que
 
 # ---- Which questions an exam draws (start_attempt over the synced banks).
 
-def draw(app, seed, email="learner@example.com", slug="test-architect"):
+def draw(app, seed=None, email="learner@example.com", slug="test-architect"):
     """Start an exam with a fixed seed as `email`: [(bank id, version id, choice order)]."""
     from quizapp.exams.attempts import start_attempt
     from quizapp.models import Question, Track
@@ -569,3 +570,106 @@ def test_start_resumes_only_your_own_attempt_on_the_same_track(app, banks_dir, a
         from quizapp.models import Track
         slugs = dict(db.session.execute(select(Attempt.id, Track.slug).join(Track)).all())
     assert slugs == {mine: "test-architect", theirs: "test-architect", second: "second-architect"}
+
+
+def test_save_answer_says_what_became_of_each_save(synced, learner, other_learner):
+    from quizapp.exams.attempts import save_answer
+
+    from .conftest import user_id
+
+    attempt_id = start_exam(learner)
+    make_choose_two(synced, attempt_id, 2)
+    mine, theirs = user_id(synced), user_id(synced, "other@example.com")
+    with synced.app_context():
+        started, deadline = db.session.get(Attempt, attempt_id).started_at, db.session.get(Attempt, attempt_id).deadline
+
+        def call(position=1, seq=1, selected=("A",), struck=(), seconds=None, after=75, owner=mine):
+            result = save_answer(
+                db.session, user_id=owner, attempt_id=attempt_id, position=position, seq=seq,
+                selected=list(selected), flagged=False, struck=list(struck), seconds_spent=seconds,
+                now=started + timedelta(seconds=after), grace_seconds=30)
+            db.session.commit()
+            return result.status, result.message, result.seq, result.deadline
+
+        assert call(seq=1, selected=["B"], after=0) == ("saved", "", 1, deadline)
+        assert call(seq=1, selected=["C"]) == ("stale", "A newer answer is already saved.", 1, deadline)
+        assert call(seq=None, selected=["C"], seconds=20) == ("saved", "", 2, deadline)
+        assert call(seq=5, selected=["D"], seconds=3000) == ("saved", "", 5, deadline)
+        # The changes are kept with the second of the attempt they came at; the
+        # time figure is capped at the time the attempt has run.
+        item = db.session.scalar(select(AttemptQuestion).where(
+            AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.position == 1))
+        order = item.choice_order
+        assert item.changes == [[0, [order[1]]], [75, [order[2]]], [75, [order[3]]]]
+        assert item.seconds_spent == 75
+        nothing = ("not_found", "No such question in your attempts.", 0, None)
+        assert call(position=99, seq=6) == nothing
+        assert call(seq=6, owner=theirs) == nothing
+        unknown = ("invalid", "That option is not part of this question.", 0, None)
+        assert call(seq=6, selected=["Z"]) == unknown
+        assert call(seq=6, struck=["Z"]) == unknown
+        assert call(seq=6, selected=["A", "B"]) == ("invalid", "Choose no more than 1 options.", 0, None)
+        assert call(position=2, seq=1, selected=["A", "B", "C"]) == (
+            "invalid", "Choose no more than 2 options.", 0, None)
+        # A choose-two answer is kept in the order the options are shown.
+        assert call(position=2, seq=1, selected=["C", "A"], struck=["E", "D"])[0] == "saved"
+        two = db.session.scalar(select(AttemptQuestion).where(
+            AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.position == 2))
+        assert two.selected == [two.choice_order[0], two.choice_order[2]]
+        assert two.struck == [two.choice_order[3], two.choice_order[4]]
+        late = 90 * 60 + 31
+        assert call(seq=7, after=late) == (
+            "closed", "Time is up: this answer arrived after the deadline.", 0, None)
+        assert db.session.get(Attempt, attempt_id).status == "timed_out"
+        assert call(seq=8) == ("closed", "This exam has ended; answers can no longer change.", 0, None)
+        with pytest.raises(ValueError, match="^save_answer needs a user_id or a login$"):
+            save_answer(db.session, attempt_id=attempt_id, position=1, seq=9, selected=[], flagged=False,
+                        struck=[], seconds_spent=None, now=started, grace_seconds=30)
+
+
+def test_an_exam_never_holds_two_questions_of_one_enemy_group(synced, learner, banks_dir):
+    # Payments 1 to 6 test the same fact: an exam takes one of them, and 7 and 8.
+    for number in range(1, 7):
+        edit_bank(banks_dir, "payments.yaml", f"  - id: payments-{number:03d}\n",
+                  f"  - id: payments-{number:03d}\n    enemy_groups: [same-fact]\n")
+    assert synced.test_cli_runner().invoke(args=["banks", "sync"]).exit_code == 0
+    for seed in range(6):
+        payments = sorted(b for b, _, _ in draw(synced, seed) if b.startswith("payments"))
+        assert len(payments) == 3 and payments[1:] == ["payments-007", "payments-008"], seed
+
+
+def test_each_exam_gets_its_own_seed_and_keeps_it(synced, learner):
+    from quizapp.exams.attempts import start_attempt
+    from quizapp.models import Track
+
+    from .conftest import NOW, user_id
+
+    uid = user_id(synced)
+    with synced.app_context():
+        track = db.session.scalar(select(Track))
+        given = start_attempt(db.session, uid, track, NOW, seed=12345)
+        finish_attempt(db.session, given, NOW)
+        seeds = []
+        for _ in range(20):
+            drawn = start_attempt(db.session, uid, track, NOW)
+            seeds.append(drawn.seed)
+            finish_attempt(db.session, drawn, NOW)
+        db.session.commit()
+        assert db.session.get(Attempt, given.id).seed == 12345
+    # Drawn from 2**31 seeds: twenty exams in a row never share one.
+    assert len(set(seeds)) == 20 and all(0 <= s < 2**31 for s in seeds)
+
+
+def test_cron_closes_every_overdue_attempt_and_only_those(synced, learner, other_learner):
+    early, late = start_exam(learner), start_exam(other_learner)
+    backdate(synced, early, 60)            # its deadline comes an hour before the other's
+    runner = synced.test_cli_runner()
+    deadline = attempt(synced, late).deadline
+    with time_machine.travel(deadline - timedelta(minutes=30), tick=False):
+        assert "Closed 1 overdue" in runner.invoke(args=["attempts", "close-overdue"]).output
+        assert attempt(synced, early).status == "timed_out" and attempt(synced, late).status == "in_progress"
+    third = start_exam(learner)
+    backdate(synced, third, 60)
+    with time_machine.travel(deadline + timedelta(minutes=1), tick=False):
+        assert "Closed 2 overdue" in runner.invoke(args=["attempts", "close-overdue"]).output
+    assert {attempt(synced, a).status for a in (early, late, third)} == {"timed_out"}

@@ -68,13 +68,12 @@ def attempt_insight(items: Sequence[ItemFacts], slowest: int = 5) -> Insight:
         picks = len(set(item.answer))
         given = [set(a) for a in item.answer_history if len(set(a)) == picks]
         if len(given) >= 2 and given[0] != given[-1]:
-            first_right = given[0] == set(item.answer)
-            last_right = given[-1] == set(item.answer)
-            if not first_right and last_right:
+            # The two answers differ, so at most one of them is the key.
+            if given[-1] == set(item.answer):
                 insight.wrong_to_right += 1
-            elif first_right and not last_right:
+            elif given[0] == set(item.answer):
                 insight.right_to_wrong += 1
-            elif not first_right and not last_right:
+            else:
                 insight.wrong_to_wrong += 1
         insight.total_seconds += item.seconds_spent
     timed = [i for i in items if i.seconds_spent > 0]

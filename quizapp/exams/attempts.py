@@ -126,9 +126,9 @@ def finish_attempt(session: Session, attempt: Attempt, now: datetime) -> bool:
         .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.question_version_id)
         .where(AttemptQuestion.attempt_id == attempt.id)
     ).all()
-    track_domains = session.scalar(select(Track.domains).where(Track.id == attempt.track_id)) or []
+    # Only the totals are stored; the result page orders the domains itself.
     result = scoring.score([(domain, selected, answer) for _, selected, domain, answer in rows],
-                           attempt.pass_percent, [d["slug"] for d in track_domains])
+                           attempt.pass_percent)
     session.execute(
         update(AttemptQuestion),
         [{"id": item_id, "is_correct": scoring.is_correct(selected, answer)}
@@ -192,6 +192,8 @@ _READ_FOR_SAVE = {
 }
 # On PostgreSQL the save holds the attempt row: a submission waits for the
 # save to commit, so it scores the answer we are about to acknowledge.
+# (SQLite has no row locks; SQLAlchemy leaves the clause out there, and its
+# writers queue on a lock of their own.)
 _READ_FOR_SAVE_LOCKED = {how: statement.with_for_update(read=True, of=_attempts)
                          for how, statement in _READ_FOR_SAVE.items()}
 
@@ -246,8 +248,7 @@ def save_answer(
         params["user_id"] = user_id
     else:
         raise ValueError("save_answer needs a user_id or a login")
-    locked = session.get_bind().dialect.name == "postgresql"
-    row = session.execute((_READ_FOR_SAVE_LOCKED if locked else _READ_FOR_SAVE)[how], params).one_or_none()
+    row = session.execute(_READ_FOR_SAVE_LOCKED[how], params).one_or_none()
     if row is None:
         return SaveResult("not_found", "No such question in your attempts.")
     item_id, choice_order, choose, stored, stored_seq, changes, status, deadline, started_at = row
