@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from quizapp.database import write_intent
 from quizapp.exams.attempts import finish_attempt, keys_for, labels_for
@@ -578,6 +578,14 @@ def test_save_answer_says_what_became_of_each_save(synced, learner, other_learne
     from .conftest import user_id
 
     attempt_id = start_exam(learner)
+    # Position 1 asks for one option, position 2 for two, whatever the draw.
+    with synced.app_context():
+        single = db.session.scalar(select(QuestionVersion).where(
+            ~QuestionVersion.stem.contains("(Choose two.)")))
+        db.session.execute(update(AttemptQuestion).where(
+            AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.position == 1).values(
+            question_version_id=single.id, choose=1, choice_order=["d", "c", "b", "a"]))
+        db.session.commit()
     make_choose_two(synced, attempt_id, 2)
     mine, theirs = user_id(synced), user_id(synced, "other@example.com")
     with synced.app_context():
