@@ -55,6 +55,18 @@ def test_changed_answers_compare_the_first_answer_given_with_the_last():
     assert (insight.wrong_to_right, insight.right_to_wrong, insight.wrong_to_wrong) == (4, 2, 2)
 
 
+@pytest.mark.parametrize("history, counted", [
+    ([["a"], ["c"], ["b"]], (1, 0, 0)),
+    ([["a"], ["b"], ["c"]], (0, 0, 1)),
+    ([["b"], ["c"], ["a"]], (0, 1, 0)),
+    ([["c"], ["b"], ["a"], ["c"]], (0, 0, 0)),
+    ([["a"], ["b"], ["a"], ["d"]], (0, 0, 1)),
+])
+def test_each_changed_answer_is_judged_on_its_first_and_last_answer(history, counted):
+    insight = attempt_insight([item(1, history)])
+    assert (insight.wrong_to_right, insight.right_to_wrong, insight.wrong_to_wrong) == counted
+
+
 def test_a_choose_two_answer_counts_as_given_only_once_it_has_both_picks():
     key = ("a", "c")
     insight = attempt_insight([
