@@ -121,19 +121,16 @@ def finish_attempt(session: Session, attempt: Attempt, now: datetime) -> bool:
         session.refresh(attempt)
         return False
     rows = session.execute(
-        select(AttemptQuestion.id, AttemptQuestion.selected, QuestionVersion.domain,
-               QuestionVersion.answer)
+        select(AttemptQuestion.id, AttemptQuestion.selected, QuestionVersion.answer)
         .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.question_version_id)
         .where(AttemptQuestion.attempt_id == attempt.id)
     ).all()
-    # Only the totals are stored; the result page orders the domains itself.
-    result = scoring.score([(domain, selected, answer) for _, selected, domain, answer in rows],
-                           attempt.pass_percent)
-    session.execute(
-        update(AttemptQuestion),
-        [{"id": item_id, "is_correct": scoring.is_correct(selected, answer)}
-         for item_id, selected, _, answer in rows],
-    )
+    marks = [{"id": item_id, "is_correct": scoring.is_correct(selected, answer)}
+             for item_id, selected, answer in rows]
+    # Only the totals are stored; the result page scores each domain itself.
+    result = scoring.Score(correct=sum(mark["is_correct"] for mark in marks), length=len(marks),
+                           pass_percent=attempt.pass_percent)
+    session.execute(update(AttemptQuestion), marks)
     session.execute(
         update(Attempt).where(Attempt.id == attempt.id)
         .values(correct_count=result.correct, passed=result.passed)
