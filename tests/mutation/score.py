@@ -6,14 +6,19 @@ Run by `make mutation` after `mutmut run`. The score is
 
 where `equivalent` are the mutants listed in tests/mutation/equivalent.txt: a
 mutant no test can kill because it does not change what the code does. Each
-line there is `mutant-name  reason`, and the list is reviewed like code. A
-listed mutant that a test kills, or that no longer exists (the code moved on),
-is reported so the list stays honest. Timeouts count as killed: the test run
-noticed the change. Exits 1 when a module is under its goal.
+line there is `mutant-name | code the mutant has | reason`, and the list is
+reviewed like code. mutmut numbers mutants per function, so when the code
+changes a name can come to mean another mutant: a listed mutant whose code is
+not what the line says, that a test kills, or that no longer exists is reported
+and excuses nothing. Timeouts count as killed: the test run noticed the change.
+Exits 1 when a module is under its goal or the list needs updating.
 """
 
 from __future__ import annotations
 
+import ast
+import difflib
+import functools
 import json
 import sys
 from pathlib import Path
@@ -29,17 +34,37 @@ STATUS = {0: "survived", None: "not run yet", 5: "no tests", 33: "no tests", 34:
 
 
 def equivalent_mutants(path: Path = EQUIVALENT) -> dict[str, str]:
-    """Mutant name -> why it cannot change behaviour."""
+    """Mutant name -> the code the mutant has (its reason is for the reader)."""
     listed: dict[str, str] = {}
     for number, line in enumerate(path.read_text().splitlines(), start=1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        name, _, reason = line.partition(" ")
-        if not reason.strip():
-            sys.exit(f"{path}:{number}: {name}: give a one-line reason why it is equivalent")
-        listed[name] = reason.strip()
+        parts = [part.strip() for part in line.split(" | ")]
+        if len(parts) != 3 or not all(parts):
+            sys.exit(f"{path}:{number}: write `mutant-name | code the mutant has | reason`")
+        listed[parts[0]] = parts[1]
     return listed
+
+
+@functools.cache
+def functions_in(path: Path) -> dict[str, str]:
+    """Every function mutmut wrote into a module under mutants/, by name."""
+    lines = path.read_text().splitlines()
+    return {node.name: "\n".join(lines[node.lineno - 1:node.end_lineno])
+            for node in ast.walk(ast.parse("\n".join(lines))) if isinstance(node, ast.FunctionDef)}
+
+
+def mutated_lines(mutants_dir: Path, name: str) -> str:
+    """The lines mutant `name` adds to its function, as mutmut wrote it under mutants/."""
+    module, _, function = name.rpartition(".")
+    bodies = functions_in(mutants_dir / (module.replace(".", "/") + ".py"))
+    original = function.rsplit("__mutmut_", 1)[0] + "__mutmut_orig"
+    if function not in bodies or original not in bodies:
+        return ""
+    diff = difflib.unified_diff(bodies[original].replace(original, "f").splitlines(),
+                                bodies[function].replace(function, "f").splitlines(), lineterm="", n=0)
+    return "\n".join(line[1:] for line in diff if line.startswith("+") and not line.startswith("+++"))
 
 
 def mutant_order(name: str) -> tuple[str, int]:
@@ -62,12 +87,20 @@ def main() -> int:
     if not by_module:
         print("No mutmut results under mutants/: run `make mutation`.")
         return 1
-    equivalent = equivalent_mutants()
+    listed = equivalent_mutants()
     every = {name: code for codes in by_module.values() for name, code in codes.items()}
     problems = [f"{name}: listed as equivalent but no such mutant now; remove or update it"
-                for name in equivalent if name not in every]
+                for name in listed if name not in every]
     problems += [f"{name}: listed as equivalent but a test kills it; remove it"
-                 for name in equivalent if every.get(name) in KILLED]
+                 for name in listed if every.get(name) in KILLED]
+    equivalent = set()
+    for name, code in listed.items():
+        if name in every:
+            if code in mutated_lines(ROOT / "mutants", name):
+                equivalent.add(name)
+            else:
+                problems.append(f"{name}: is no longer the mutant `{code}` (the code moved on); "
+                                f"look it up again with `mutmut show`")
     failing = False
     totals = [0, 0, 0]
     for module, codes in by_module.items():
