@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test bench mutation clean
+.PHONY: run test bench mutation clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,17 +29,21 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	touch $@
 
-run: $(VENV)/.installed
+# The interface catalogs are compiled from the .po files in git on every run.
+translations:
+	@$(BIN)/pybabel compile -d quizapp/translations >/dev/null
+
+run: $(VENV)/.installed translations
 	$(BIN)/flask --app quizapp db upgrade
 	$(BIN)/flask --app quizapp banks sync
 	@echo "quizapp is serving on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
 	$(BIN)/flask --app quizapp run --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test translations
 	$(BIN)/python -m pytest
 
 # wrk is Debian's package; install it when we can (as root), else say how.
-bench: $(VENV)/.installed-bench
+bench: $(VENV)/.installed-bench translations
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } \
 		|| { echo "make bench needs wrk: sudo apt-get install wrk"; exit 1; }
 	$(BIN)/python -m tests.benchmarks.run
@@ -49,7 +53,7 @@ bench: $(VENV)/.installed-bench
 # it takes about half an hour on 2 cores. Starts afresh each time, so results
 # never come from older code or tests; MUTATION_JOBS sets the workers.
 MUTATION_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
-mutation: $(VENV)/.installed-mutation
+mutation: $(VENV)/.installed-mutation translations
 	rm -rf mutants
 	$(BIN)/mutmut run --max-children $(MUTATION_JOBS) > mutation.log 2>&1 \
 		|| { tail -n 40 mutation.log; exit 1; }

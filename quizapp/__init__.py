@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask, Request
 
 from . import config as config_module
-from .extensions import csrf, db, login_manager, migrate
+from .extensions import babel, csrf, db, login_manager, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 
@@ -50,17 +50,22 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
     csrf.init_app(app)
+    from .i18n import select_locale
+
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(Path(__file__).parent / "translations"))
 
     from .database import configure_engine
 
     with app.app_context():
         configure_engine(db.engine)
 
-    from . import account, auth, errors, exams, history, main, security
+    from . import account, admin, auth, errors, exams, history, main, security
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)
+    app.register_blueprint(admin.bp)
     app.register_blueprint(exams.bp)
     app.register_blueprint(history.bp)
     errors.register(app)
@@ -70,6 +75,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.add_template_filter(paragraphs)
     app.add_template_filter(inline)
+
+    from flask_babel import get_locale
+
+    from .i18n import LANGUAGES
+
+    @app.context_processor
+    def _i18n_context():
+        return {"current_locale": lambda: str(get_locale()), "interface_languages": LANGUAGES,
+                "track_text": lambda track, field: track.text(field, str(get_locale())),
+                "domain_title": lambda track, slug: track.domain_title(slug, str(get_locale()))}
 
     from .cli import register_cli
 

@@ -84,6 +84,8 @@ DEFAULTS = {
     "LOGIN_ADDRESS_LIMIT": 20,
     "LOGIN_FAILURE_WINDOW_SECONDS": 900,
     "REGISTER_LIMIT": 10,
+    # Problem reports per learner per hour before 429.
+    "REPORT_LIMIT": 20,
     "REGISTER_WINDOW_SECONDS": 3600,
     # Proxies whose X-Forwarded-For is believed; nobody else's is.
     "TRUSTED_PROXIES": [],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -17,12 +18,24 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):
-        message = "Your form expired or was sent from another site. Reload the page and try again."
+        message = _("Your form expired or was sent from another site. Reload the page and try again.")
         return _render(400, message)
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
-        return _render(error.code or 500, error.description or error.name)
+        message = error.description
+        if not message or message == type(error).description:
+            # Werkzeug's own English text: say it in the learner's language.
+            message = _generic(error.code or 500)
+        return _render(error.code or 500, message)
+
+
+def _generic(status: int) -> str:
+    return {400: _("The request could not be understood."), 401: _("Log in to continue."),
+            404: _("There is nothing at this address."),
+            405: _("This address does not take that kind of request."),
+            413: _("What you sent is too large."), 429: _("Too many tries; wait a little.")}.get(
+        status, _("Something went wrong. Try again."))
 
 
 def _render(status: int, message: str):

@@ -63,6 +63,10 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    # The interface language the learner chose on the account page; None follows the browser.
+    locale: Mapped[str | None] = mapped_column(String(10), default=None)
+    # Set with `flask users admin EMAIL`: opens /admin (reports, accommodations, timelines).
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=db.false())
 
     # Not a column: the log-in token of the session this request was loaded
     # for. Flask-Login keeps get_id() in the cookie, so the cookie names a
@@ -132,6 +136,21 @@ class Track(db.Model):
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     # [{"slug", "title", "weight"}] in the track file's order.
     domains: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # {"ja": {"title", "description", "domains": {slug: title}}}
+    translations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # A new random token at every `banks sync` that changes the track's
+    # questions: each process caches the track's exam candidates under it.
+    # Random rather than a counter, so two databases never share a version.
+    bank_version: Mapped[str] = mapped_column(String(32), default="", server_default="")
+
+    def text(self, field: str, locale: str) -> str:
+        """The track's title or description in `locale`, else in English."""
+        return (self.translations or {}).get(locale, {}).get(field) or getattr(self, field)
+
+    def domain_title(self, slug: str, locale: str) -> str:
+        """A domain's title in `locale`, else in English, else its slug."""
+        translated = (self.translations or {}).get(locale, {}).get("domains", {}).get(slug)
+        return translated or self.domain_titles().get(slug, slug)
 
     def domain_titles(self) -> dict[str, str]:
         """Map each domain slug to its title."""
@@ -186,6 +205,27 @@ class QuestionVersion(db.Model):
         return {c["key"]: c["text"] for c in self.choices}
 
 
+class QuestionTranslation(db.Model):
+    """A version's stem, options and explanation in another language.
+
+    Tied to the English version it was made from: when the English changes,
+    the new version has no translation until a translator updates it, and
+    exams show that question in English meanwhile.
+    """
+
+    __tablename__ = "question_translations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_version_id: Mapped[int] = mapped_column(ForeignKey("question_versions.id"))
+    language: Mapped[str] = mapped_column(String(10))
+    stem: Mapped[str] = mapped_column(Text)
+    # {"a": "...", ...}: the same keys as the English version's choices.
+    choices: Mapped[dict[str, str]] = mapped_column(JSON)
+    explanation: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (UniqueConstraint("question_version_id", "language"),)
+
+
 class AttemptStatus(str, enum.Enum):
     """Where an attempt stands."""
 
@@ -213,6 +253,13 @@ class Attempt(db.Model):
     pass_percent: Mapped[int] = mapped_column(Integer)
     correct_count: Mapped[int | None] = mapped_column(Integer, default=None)
     passed: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    # The language the learner chose at start: questions, review and result use it.
+    language: Mapped[str] = mapped_column(String(10), default="en", server_default="en")
+    # The time this attempt was given: the track's duration, or more under an accommodation.
+    minutes_allowed: Mapped[int | None] = mapped_column(Integer, default=None)
+    # Who ended it: "learner" (submit), "page" (the page at zero), "close-overdue" (the
+    # next request or the cron command after the grace), "late-save" (a save after the grace).
+    finished_by: Mapped[str | None] = mapped_column(String(20), default=None)
 
     track: Mapped[Track] = relationship()
 
@@ -275,3 +322,79 @@ class AttemptQuestion(db.Model):
     def answered(self) -> bool:
         """True when the learner has chosen at least one option."""
         return bool(self.selected)
+
+
+class ReportReason(str, enum.Enum):
+    """Why a learner reports a question."""
+
+    WRONG_KEY = "wrong_key"
+    UNCLEAR = "unclear"
+    OUT_OF_DATE = "out_of_date"
+    TYPO = "typo"
+    OTHER = "other"
+
+
+class ReportStatus(str, enum.Enum):
+    """Where a report stands."""
+
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    FIXED = "fixed"
+
+
+class QuestionReport(db.Model):
+    """A learner's report of a problem with a question version, and its triage."""
+
+    __tablename__ = "question_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    question_version_id: Mapped[int] = mapped_column(ForeignKey("question_versions.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(20))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default=ReportStatus.OPEN.value)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    version: Mapped[QuestionVersion] = relationship()
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (
+        # One open report per learner and question version.
+        Index("uq_question_reports_one_open", "user_id", "question_version_id", unique=True,
+              sqlite_where=db.text("status = 'open'"), postgresql_where=db.text("status = 'open'")),
+    )
+
+
+class Accommodation(db.Model):
+    """Extra time an administrator gave a learner, for one track or (track None) all."""
+
+    __tablename__ = "accommodations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    track_id: Mapped[int | None] = mapped_column(ForeignKey("tracks.id"), default=None)
+    # Time is multiplied by percent / 100 (125, 150, 200), then extra_minutes are added.
+    percent: Mapped[int] = mapped_column(Integer, default=100)
+    extra_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+
+
+class AttemptEvent(db.Model):
+    """One entry of an attempt's append-only timeline that is not an answer.
+
+    Answers and flags are logged in each question's own `changes` (written by
+    the save's one UPDATE, so the timeline costs the save no statement); this
+    table holds the rest: start, submission, and what the page reports (clock
+    resync, connection lost and back).
+    """
+
+    __tablename__ = "attempt_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    kind: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, abort, current_app, request
+from flask_babel import gettext as _
 
 from .database import write_intent
 
@@ -14,10 +15,24 @@ CONTENT_SECURITY_POLICY = (
 )
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+
+def _has_nul(multidict) -> bool:
+    return any("\x00" in value for values in multidict.listvalues() for value in values)
 
 
 def register(app: Flask) -> None:
     """Install the request hooks that set headers and transaction intent."""
+
+    @app.before_request
+    def _refuse_nul_characters():
+        # PostgreSQL text cannot hold NUL and psycopg raises on it (a 500); no
+        # person types one. Refused for every route, before any query runs.
+        if "\x00" in request.path or _has_nul(request.args) or (
+                request.mimetype in FORM_TYPES and _has_nul(request.form)) or (
+                request.is_json and (b"\x00" in request.get_data() or b"\\u0000" in request.get_data())):
+            abort(400, _("Text with a NUL character is not accepted."))
 
     @app.before_request
     def _mark_write_intent() -> None:

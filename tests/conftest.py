@@ -19,6 +19,7 @@ from sqlalchemy import event, select, update
 
 from quizapp import create_app
 from quizapp.banks import load_banks
+from quizapp.banks.translations import source_hash
 from quizapp.banks.sync import sync_banks
 from quizapp.extensions import db
 from quizapp.models import AttemptQuestion, QuestionVersion, User
@@ -95,6 +96,30 @@ def write_bank(root: Path, *, per_domain: int = 8, slug: str = "test-architect",
                        for n in range(1, per_domain + 1))
         (folder / f"{domain}.yaml").write_text(f"domain: {domain}\nquestions:\n{body}")
     return root
+
+
+def translate_bank(root: Path, *, skip: tuple[str, ...] = ()) -> None:
+    """Give the test track Japanese and write a translation of every question but `skip`."""
+    track = root / "test-architect"
+    text = (track / "track.yaml").read_text().replace("languages: [en]", "languages: [en, ja]")
+    text += ("translations:\n  ja:\n    title: テストアーキテクト\n    domains:\n"
+             "      payments: 決済\n      connect: Connect\n")
+    (track / "track.yaml").write_text(text)
+    bank = load_banks(root).tracks[0]
+    by_domain: dict[str, list[str]] = {}
+    for q in bank.questions:
+        if q.spec.id in skip:
+            continue
+        s = q.spec
+        choices = "".join(f"      {k}: 選択肢 {k} の訳 {s.id}\n" for k in s.choices)
+        by_domain.setdefault(q.domain, []).append(
+            f"  - id: {s.id}\n    source: {source_hash(s.stem, s.choices, s.explanation)}\n"
+            f"    stem: |\n      日本語の問題文 {s.id}\n    choices:\n{choices}"
+            f"    explanation: |\n      日本語の解説 {s.id}\n")
+    folder = track / "translations" / "ja"
+    folder.mkdir(parents=True, exist_ok=True)
+    for domain, items in by_domain.items():
+        (folder / f"{domain}.yaml").write_text(f"language: ja\ndomain: {domain}\nquestions:\n" + "".join(items))
 
 
 def app_on(url: str, banks_dir: Path, *, secret: str = "test-secret"):

@@ -201,7 +201,121 @@ def test_preview_unknown_track(banks_dir):
 
 def test_stats_json(banks_dir):
     result = CliRunner().invoke(banks_stats, ["--json", str(banks_dir)])
-    data = json.loads(result.stdout)
-    assert data == {"tracks": {"test-architect": {
+    stats = json.loads(result.stdout)["tracks"]["test-architect"]
+    assert {k: stats[k] for k in ("questions", "domains", "multiple_select", "full_exams_without_repeat",
+                                  "difficulty", "verified", "enemy_groups")} == {
         "questions": 16, "domains": {"payments": 8, "connect": 8},
-        "multiple_select": 4, "full_exams_without_repeat": 2}}}
+        "multiple_select": 4, "full_exams_without_repeat": 2, "difficulty": {"medium": 100.0},
+        "verified": {"items": 0, "never": 16, "older_than_180_days": 0},
+        "enemy_groups": {"groups": 0, "items": 0}}
+
+
+# --- cues, meaning, references, freshness ------------------------------------------------
+
+def cue_bank(root: Path, *, key_longest_every: int) -> Path:
+    """A track of 120 single-answer items; the key is the longest option on every Nth item
+    and otherwise the second longest (the cue the audit found)."""
+    folder = root / "cue-track"
+    folder.mkdir(parents=True)
+    (folder / "track.yaml").write_text(
+        "slug: cue-track\ntitle: Cue\nduration_minutes: 90\nmin_questions: 5\nmax_questions: 5\n"
+        "pass_percent: 70\ndomains:\n  - slug: payments\n    title: Payments\n    weight: 100\n")
+    import random
+    rng = random.Random(7)
+    words = "refund payout dispute webhook invoice transfer mandate capture balance account tax coupon".split()
+    items = []
+    for n in range(120):
+        longest = n % key_longest_every == 0
+        key = "the key option text that is the longest of all options" if longest else "the key text medium"
+        stem = " ".join(rng.sample(words, 8)) + f" case {n} {rng.random()}"
+        items.append(
+            f"  - id: cue-{n:03d}\n    stem: {stem}\n    choices:\n"
+            f"      a: '{key} {n}'\n      b: 'the longest distractor of them all {n}'\n"
+            f"      c: 'short {n}'\n      d: 'tiny {n}'\n"
+            f"    answer: a\n    explanation: Why.\n    references: [https://docs.stripe.com/x]\n")
+    (folder / "payments.yaml").write_text("domain: payments\nquestions:\n" + "".join(items))
+    return root
+
+
+def test_a_track_whose_keys_are_never_the_longest_is_refused(tmp_path):
+    code, lines = check(cue_bank(tmp_path / "banks", key_longest_every=1000))
+    assert code == 1
+    # Item 0 has the longest key (0 % 1000 == 0): 119 of 120 are second longest.
+    assert any("cues: the key is length rank 2 (1 = longest) on 99% of 120 single-answer items, "
+               "74 points above chance" in line for line in lines), lines
+
+
+def test_stats_json_reports_the_cues(tmp_path):
+    root = cue_bank(tmp_path / "banks", key_longest_every=2)
+    cues = json.loads(CliRunner().invoke(banks_stats, ["--json", str(root)]).stdout)["tracks"]["cue-track"]["cues"]
+    single = cues["single_answer"]
+    assert single["items"] == 120 and single["key_longest"] == 50.0 and single["key_shortest"] == 0.0
+    assert single["key_length_rank"] == {"1": 50.0, "2": 50.0, "3": 0.0, "4": 0.0}
+    assert single["key_length_rank_chance"] == {"1": 25.0, "2": 25.0, "3": 25.0, "4": 25.0}
+    assert cues["choose_n"]["items"] == 0
+
+
+def test_a_small_track_is_not_judged_on_cues(banks_dir):
+    assert check(banks_dir)[0] == 0  # 16 items, all keyed on the same length rank
+
+
+def test_references_must_be_on_stripe_com(banks_dir, payments):
+    lines = problem_lines(banks_dir, payments, "https://docs.stripe.com/payments",
+                          "https://stripe-docs.example.com/payments")
+    assert any("is not on Stripe's own site" in line for line in lines)
+
+
+def test_items_that_test_the_same_point_in_other_words_are_reported_unless_enemies(banks_dir, payments):
+    rule = ("Destination charges with on_behalf_of make the connected account the settlement "
+            "merchant while the platform funds refunds and disputes")
+    edit(payments, "Which option fits?", f"{rule}. Which option fits?", 2)
+    code, lines = check(banks_dir)
+    assert code == 1 and any("tests the same point as payments-001" in line for line in lines), lines
+    edit(payments, "    difficulty: medium\n", "    difficulty: medium\n    enemy_groups: [obo]\n", 2)
+    assert check(banks_dir)[0] == 0
+
+
+def test_enemies_that_leave_a_domain_short_are_reported(banks_dir, payments):
+    def group(number):
+        edit(payments, f"  - id: payments-{number:03d}\n", f"  - id: payments-{number:03d}\n    enemy_groups: [same]\n")
+
+    # Eight payments items, five in one group: four usable, and an exam asks for 3 (60 % of 5).
+    for number in range(1, 6):
+        group(number)
+    assert check(banks_dir)[0] == 0
+    group(6)
+    group(7)
+    code, lines = check(banks_dir)
+    assert code == 1 and any("not enemies of one another" in line for line in lines), lines
+
+
+def test_stale_lists_items_never_or_long_ago_verified(banks_dir, payments):
+    from quizapp.cli import banks_stale
+    edit(payments, "  - id: payments-001\n", "  - id: payments-001\n    verified: 2020-01-01\n")
+    edit(payments, "  - id: payments-002\n", "  - id: payments-002\n    verified: 2999-01-01\n")
+    result = CliRunner().invoke(banks_stale, ["--days", "180", str(banks_dir)])
+    assert "payments-001: verified 2020-01-01" in result.stdout
+    assert "payments-002" not in result.stdout          # verified recently
+    assert "payments-003: never verified" in result.stdout
+    assert "15 item(s) not verified in the last 180 days." in result.stderr
+
+
+def test_a_bad_verified_date_is_a_problem(banks_dir, payments):
+    lines = problem_lines(banks_dir, payments, "    difficulty: medium\n",
+                          "    difficulty: medium\n    verified: 2026-13-45\n")
+    assert any("write dates as real YYYY-MM-DD days" in line for line in lines), lines
+
+
+def test_the_fast_reader_keeps_yaml_1_2_text_and_question_lines(tmp_path):
+    from quizapp.banks.yamlfile import line_of, read_fast, read_yaml
+    path = tmp_path / "x.yaml"
+    path.write_text("domain: payments\nquestions:\n  - id: q-1\n    choices:\n      a: No\n      b: On\n"
+                    "      c: 'true'\n    flag: true\n  - id: q-2\n    verified: 2026-11-27\n")
+    fast = read_fast(path)
+    assert fast["questions"][0]["choices"] == {"a": "No", "b": "On", "c": "true"}
+    assert fast["questions"][0]["flag"] is True
+    assert [line_of(fast, ("questions", i)) for i in (0, 1)] == [3, 9]
+    precise = read_yaml(path, [], "x.yaml")
+    assert [line_of(precise, ("questions", i)) for i in (0, 1)] == [3, 9]
+    path.write_text("domain: payments\nquestions:\n  - id: q-1\n    choices:\n      a: One\n      a: Two\n")
+    assert read_fast(path) is None  # a duplicate key: the precise reader reports it with its line

@@ -602,7 +602,8 @@ def test_save_answer_says_what_became_of_each_save(synced, learner, other_learne
                 selected=list(selected), flagged=False, struck=list(struck), seconds_spent=seconds,
                 now=started + timedelta(seconds=after), grace_seconds=30)
             db.session.commit()
-            return result.status, result.message, result.seq, result.deadline
+            # The message as an English-speaking learner reads it.
+            return result.status, result.message % result.values, result.seq, result.deadline
 
         assert call(seq=1, selected=["B"], after=0) == ("saved", "", 1, deadline)
         assert call(seq=1, selected=["C"]) == ("stale", "A newer answer is already saved.", 1, deadline)
@@ -613,7 +614,7 @@ def test_save_answer_says_what_became_of_each_save(synced, learner, other_learne
         item = db.session.scalar(select(AttemptQuestion).where(
             AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.position == 1))
         order = item.choice_order
-        assert item.changes == [[0, [order[1]]], [75, [order[2]]], [75, [order[3]]]]
+        assert item.changes == [[0, [order[1]], 0, 0], [75, [order[2]], 0, 0], [75, [order[3]], 0, 0]]
         assert item.seconds_spent == 75
         nothing = ("not_found", "No such question in your attempts.", 0, None)
         assert call(position=99, seq=6) == nothing
@@ -685,3 +686,40 @@ def test_cron_closes_every_overdue_attempt_and_only_those(synced, learner, other
     with time_machine.travel(deadline + timedelta(minutes=1), tick=False):
         assert "Closed 2 overdue" in runner.invoke(args=["attempts", "close-overdue"]).output
     assert {attempt(synced, a).status for a in (early, late, third)} == {"timed_out"}
+def test_a_start_reads_outside_the_write_lock_and_caches_the_candidates(synced, learner, other_learner, count_queries):
+    # The first start in this process loaded the track's candidates; later starts reuse them.
+    start_exam(other_learner)
+    token = csrf_from(learner.get("/tracks/test-architect").get_data(as_text=True))
+    with count_queries() as statements:
+        learner.post("/tracks/test-architect/start", data={"csrf_token": token})
+    candidates_query = [s for s in statements if "question_versions.choices" in s]
+    assert candidates_query == []
+    inserts = [s for s in statements if s.lstrip().upper().startswith("INSERT")]
+    assert len(inserts) == 3  # the attempt, its start event, its questions (one bulk INSERT)
+    # Reads: session, track, in-progress check, accommodation, times seen; then only the writes.
+    assert len(statements) == 8
+    assert all(s.lstrip().upper().startswith("SELECT") for s in statements[:5]) and statements[5:] == inserts
+
+
+def test_a_bank_sync_that_changes_questions_refreshes_every_processs_candidates(synced, banks_dir, learner):
+    from quizapp.banks import load_banks
+    from quizapp.banks.sync import sync_banks
+    from quizapp.models import Question, now_utc
+    start_exam(learner)
+    payments = banks_dir / "test-architect" / "payments.yaml"
+    text = payments.read_text()
+    # Retire payments-001 by removing it from the bank.
+    start, end = text.index("  - id: payments-001"), text.index("  - id: payments-002")
+    payments.write_text(text[:start] + text[end:])
+    with synced.app_context():
+        sync_banks(db.session, load_banks(banks_dir).tracks, now_utc())
+        db.session.commit()
+        retired = db.session.scalar(select(Question.id).where(Question.bank_id == "payments-001"))
+    other = synced.test_client()
+    Auth(other).register("third@example.com")
+    for _ in range(15):
+        attempt_id = start_exam(other)
+        token = csrf_from(other.get(f"/attempts/{attempt_id}/summary").get_data(as_text=True))
+        other.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": token})
+        drawn = {v.question_id for _, v in items(synced, attempt_id)}
+        assert retired not in drawn

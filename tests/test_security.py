@@ -18,8 +18,9 @@ def post_routes(app):
 
 
 def fill(rule, attempt_id):
-    return (rule.replace("<int(max=2147483647):attempt_id>", str(attempt_id))
+    rule = (rule.replace("<int(max=2147483647):attempt_id>", str(attempt_id))
                 .replace("<int(min=1,max=999):position>", "1").replace("<slug>", "test-architect"))
+    return re.sub(r"<int[^>]*>", "1", rule)
 
 
 def snapshot(app):

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
 from werkzeug.security import generate_password_hash
 
 from ..auth import throttle
 from ..auth.forms import EndSessionsForm, PasswordChangeForm
-from ..auth.login import login_throttles, start_session, too_many
+from ..auth.login import password_checks, start_session, too_many
 from ..auth.sessions import end_all_sessions
 from ..database import reads_first, write_transaction
 from ..extensions import db
 from ..models import now_utc
-from ..security import client_address
 from . import bp
 
 
@@ -39,25 +39,23 @@ def change_password():
     if not form.validate_on_submit():
         return _page(form, 422)
     now = now_utc()
-    address = client_address()
-    pair, per_address = login_throttles()
-    checks = [(pair, f"{current_user.email} {address}"), (per_address, address)]
+    checks = password_checks(current_user.email)
     wait = throttle.wait_seconds(db.session, checks, now)
     if wait:
-        form.form_errors.append(f"Too many wrong passwords. Wait {wait} seconds and try again.")
+        form.form_errors.append(_("Too many wrong passwords. Wait %(wait)s seconds and try again.", wait=wait))
         return too_many(_page(form)[0], wait)
     user = current_user._get_current_object()
     if not user.check_password(form.current.data):
         with write_transaction(db.session):
             throttle.record(db.session, checks, now)
-        form.current.errors = ["That is not your current password."]
+        form.current.errors = [_("That is not your current password.")]
         return _page(form, 422)
     new_hash = generate_password_hash(form.password.data)  # outside the write lock
     with write_transaction(db.session):
         user.password_hash = new_hash
         end_all_sessions(db.session, user.id)
         start_session(user, now)
-    flash("Your password is changed. Every other device is logged out.", "success")
+    flash(_("Your password is changed. Every other device is logged out."), "success")
     return redirect(url_for("account.index"))
 
 
@@ -71,5 +69,5 @@ def end_sessions():
     db.session.commit()
     logout_user()
     session.clear()
-    flash("You are logged out on every device.", "info")
+    flash(_("You are logged out on every device."), "info")
     return redirect(url_for("auth.login"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
@@ -24,45 +26,46 @@ class NewPassword:
         email = form[self.email_field].data if self.email_field else getattr(form, "account_email", "")
         problem = password_problem(field.data or "", email or "")
         if problem:
-            raise ValidationError(problem)
+            message, values = problem
+            raise ValidationError(gettext(message, **values))
 
 
 class RegisterForm(Form):
     """New account: email and a password typed twice."""
 
     email = EmailField(
-        "Email",
+        _l("Email"),
         filters=[normalise_email],
         validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
     )
-    password = PasswordField("Password", validators=[DataRequired(), NewPassword()])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), NewPassword()])
     confirm = PasswordField(
-        "Repeat password",
-        validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
+        _l("Repeat password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
     )
-    submit = SubmitField("Create account")
+    submit = SubmitField(_l("Create account"))
 
 
 class LoginForm(Form):
     """Log in with email and password."""
 
     email = EmailField(
-        "Email", filters=[normalise_email], validators=[DataRequired(), Length(max=254)]
+        _l("Email"), filters=[normalise_email], validators=[DataRequired(), Length(max=254)]
     )
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
-    submit = SubmitField("Log in")
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    submit = SubmitField(_l("Log in"))
 
 
 class PasswordChangeForm(Form):
     """Change the password: the current one, then the new one twice."""
 
-    current = PasswordField("Current password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
-    password = PasswordField("New password", validators=[DataRequired(), NewPassword(None)])
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    password = PasswordField(_l("New password"), validators=[DataRequired(), NewPassword(None)])
     confirm = PasswordField(
-        "Repeat new password",
-        validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
+        _l("Repeat new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
     )
-    submit = SubmitField("Change password")
+    submit = SubmitField(_l("Change password"))
 
     def __init__(self, *args, account_email: str = "", **kwargs):
         super().__init__(*args, **kwargs)

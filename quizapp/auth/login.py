@@ -9,6 +9,7 @@ from flask_login import login_user
 
 from ..extensions import db
 from ..models import User
+from ..security import client_address
 from . import throttle
 from .sessions import LiveCutoffs, open_session, token_hash
 
@@ -37,7 +38,10 @@ def start_session(user: User, now) -> None:
     over into the authenticated session. Call inside a write transaction.
     """
     token = open_session(db.session, user.id, now)
+    locale = user.locale or session.get("locale")  # the account's choice, else this browser's
     session.clear()
+    if locale:
+        session["locale"] = locale
     session.permanent = True
     user.login_token = token
     login_user(user)
@@ -49,6 +53,17 @@ def login_throttles() -> tuple[throttle.Throttle, throttle.Throttle]:
     window = config["LOGIN_FAILURE_WINDOW_SECONDS"]
     return (throttle.Throttle("login-pair", config["LOGIN_FAILURE_LIMIT"], window),
             throttle.Throttle("login-address", config["LOGIN_ADDRESS_LIMIT"], window))
+
+
+def password_checks(email: str) -> list[tuple[throttle.Throttle, str]]:
+    """The throttles a password try for `email` from this client counts against.
+
+    Per account and address (a stranger cannot lock the owner out) and per
+    address across accounts (spraying). The first is the one a success clears.
+    """
+    address = client_address()
+    pair, per_address = login_throttles()
+    return [(pair, f"{email} {address}"), (per_address, address)]
 
 
 def too_many(body: str, wait: int):

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import functools
 
+from ..translatable import N_
+
 MIN_LENGTH = 10
 # 800-63B asks for at least 64; a pass phrase may well be longer.
 MAX_LENGTH = 256
@@ -21,15 +23,16 @@ def common_passwords() -> frozenset[str]:
     return frozenset(FREQUENCY_LISTS["passwords"])
 
 
-def password_problem(password: str, email: str) -> str | None:
-    """Why a password is refused, in words a person can act on; None when it is fine."""
+def password_problem(password: str, email: str) -> tuple[str, dict] | None:
+    """Why a password is refused, as an English message marked for translation and its
+    values; None when it is fine."""
     if len(password) < MIN_LENGTH:
-        return f"Use at least {MIN_LENGTH} characters."
+        return N_("Use at least %(n)s characters."), {"n": MIN_LENGTH}
     if len(password) > MAX_LENGTH:
-        return f"Use at most {MAX_LENGTH} characters."
+        return N_("Use at most %(n)s characters."), {"n": MAX_LENGTH}
     folded = password.casefold()
     if email and (folded == email.casefold() or folded == email.split("@")[0].casefold()):
-        return "Do not use your email address as your password."
+        return N_("Do not use your email address as your password."), {}
     if folded in common_passwords():
-        return "This password is one of the most common ones; choose one that is harder to guess."
+        return N_("This password is one of the most common ones; choose one that is harder to guess."), {}
     return None

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from flask import (current_app, flash, jsonify, redirect, render_template, request, session,
                    url_for)
+from flask_babel import gettext as _
 from flask_login import login_required, login_url, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -17,7 +18,7 @@ from ..models import User, now_utc
 from ..security import client_address
 from . import bp, throttle
 from .forms import LoginForm, RegisterForm
-from .login import live_cutoffs, login_throttles, start_session, too_many
+from .login import live_cutoffs, password_checks, start_session, too_many
 from .sessions import end_session, live_user, needs_touch, touch
 
 login_manager.login_view = "auth.login"
@@ -58,8 +59,8 @@ def unauthorized():
     the exam page would take for a successful save.
     """
     if wants_json():
-        return jsonify(error="You are logged out. Log in again to keep saving."), 401
-    flash(login_manager.login_message, login_manager.login_message_category)
+        return jsonify(error=_("You are logged out. Log in again to keep saving.")), 401
+    flash(_("Log in to continue."), login_manager.login_message_category)
     return redirect(login_url(login_manager.login_view, next_url=request.url))
 
 
@@ -101,7 +102,7 @@ def register():
     wait = throttle.wait_seconds(db.session, [(per_address, address)], now)
     if wait:
         form.form_errors.append(
-            f"Too many new accounts from your network. Try again in {wait} seconds.")
+            _("Too many new accounts from your network. Try again in %(wait)s seconds.", wait=wait))
         return too_many(render_template("auth/register.html", form=form), wait)
     taken = db.session.scalar(db.select(User.id).where(User.email == form.email.data)) is not None
     password_hash = generate_password_hash(form.password.data)  # outside the write lock
@@ -109,8 +110,8 @@ def register():
         throttle.record(db.session, [(per_address, address)], now)
         if not taken:
             db.session.add(User(email=form.email.data, password_hash=password_hash))
-    flash("Your account is ready: log in with your email and password. If you already had an "
-          "account with this email, log in with the password you chose then.", "success")
+    flash(_("Your account is ready: log in with your email and password. If you already had an "
+            "account with this email, log in with the password you chose then."), "success")
     return redirect(url_for("auth.login", email=form.email.data), 303)
 
 
@@ -128,12 +129,10 @@ def login():
 
     now = now_utc()
     email = form.email.data
-    address = client_address()
-    pair, per_address = login_throttles()
-    checks = [(pair, f"{email} {address}"), (per_address, address)]
+    checks = password_checks(email)
     wait = throttle.wait_seconds(db.session, checks, now)
     if wait:
-        form.form_errors.append(f"Too many failed log-ins. Wait {wait} seconds and try again.")
+        form.form_errors.append(_("Too many failed log-ins. Wait %(wait)s seconds and try again.", wait=wait))
         return too_many(render_template("auth/login.html", form=form, next_url=next_url), wait)
     user = db.session.scalar(db.select(User).where(User.email == email))
     # The hash runs outside any write transaction: scrypt takes tens of
@@ -146,11 +145,11 @@ def login():
         if not good:
             throttle.record(db.session, checks, now)
         else:
-            throttle.forget(db.session, pair, checks[0][1])
+            throttle.forget(db.session, *checks[0])
             start_session(user, now)
     if not good:
         # One message whether or not the email exists.
-        form.form_errors.append("Email or password is wrong.")
+        form.form_errors.append(_("Email or password is wrong."))
         return render_template("auth/login.html", form=form, next_url=next_url), 401
     return redirect(next_url or url_for("main.index"))
 
@@ -163,5 +162,5 @@ def logout():
     db.session.commit()
     logout_user()
     session.clear()
-    flash("You are logged out.", "info")
+    flash(_("You are logged out."), "info")
     return redirect(url_for("main.index"))

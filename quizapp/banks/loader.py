@@ -6,38 +6,23 @@ author can jump straight to it: `path:line: question-id: field: message`.
 
 from __future__ import annotations
 
-import datetime as dt
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
 
 from ..exam.assembly import largest_quotas
+from .cues import cue_rule_problem, track_cues
 from .schema import QuestionFile, QuestionSpec, TrackSpec
+from .similarity import same_meaning_pairs
+from .translations import load_translations
+from .yamlfile import Problem, display, line_of, plain, read_fast, read_yaml, validation_problems
 
 TRACK_FILE = "track.yaml"
 # Two stems sharing this share of their word triples read as the same question.
 NEAR_DUPLICATE_THRESHOLD = 0.6
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong in a bank, located as precisely as the parser allows."""
-
-    path: str
-    line: int | None
-    question: str
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        line = self.line if self.line is not None else 1
-        return f"{self.path}:{line}: {self.question}: {self.field}: {self.message}"
 
 
 @dataclass
@@ -48,6 +33,8 @@ class BankQuestion:
     domain: str
     path: str
     line: int
+    # language -> fresh translation (banks.translations.TranslatedQuestion)
+    translations: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -57,6 +44,8 @@ class TrackBank:
     spec: TrackSpec
     path: str
     questions: list[BankQuestion] = field(default_factory=list)
+    # language -> ids whose translation was made from older English
+    stale_translations: dict[str, set[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -65,6 +54,8 @@ class BankLoad:
 
     tracks: list[TrackBank]
     problems: list[Problem]
+    # Things to fix that do not stop the app: missing and stale translations.
+    notices: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -81,98 +72,11 @@ class InvalidBanks(Exception):
         super().__init__(f"the question banks have {len(problems)} problem(s):\n{lines}")
 
 
-def _plain(node: Any) -> Any:
-    """Turn ruamel's round-trip containers into plain dicts, lists and scalars."""
-    if isinstance(node, dict):
-        return {str(k) if not isinstance(k, (bool, int, float)) else k: _plain(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_plain(v) for v in node]
-    if isinstance(node, str):
-        return str(node)
-    if isinstance(node, dt.date):
-        # An unquoted `verified: 2026-11-27` arrives as a date; the schema checks text.
-        return node.isoformat()
-    return node
-
-
-def _line_of(node: Any, loc: tuple[Any, ...]) -> int | None:
-    """The 1-based line of the deepest part of `loc` the YAML tree can place."""
-    line = None
-    for part in loc:
-        if isinstance(node, CommentedMap) and part in node:
-            line = node.lc.key(part)[0] + 1
-            node = node[part]
-        elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
-            line = node.lc.item(part)[0] + 1
-            node = node[part]
-        else:
-            break
-    return line
-
-
-def _read_yaml(path: Path, problems: list[Problem], display: str) -> Any:
-    yaml = YAML(typ="rt")
-    try:
-        return yaml.load(path.read_text(encoding="utf-8"))
-    except MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else None
-        message = f"{error.problem or error.context}; check the indentation and quote text that contains ': '"
-        problems.append(Problem(display, line, "-", "yaml", message))
-    except UnicodeDecodeError:
-        problems.append(Problem(display, None, "-", "file", "is not UTF-8 text; save it as UTF-8"))
-    except ValueError as error:
-        # ruamel builds unquoted dates itself and raises a bare ValueError on 2026-13-45.
-        problems.append(Problem(display, None, "-", "yaml",
-                                f"{error}; write dates as real YYYY-MM-DD days"))
-    return None
-
-
-def _hint(error: dict[str, Any]) -> str:
-    kind = error["type"]
-    message = error["msg"]
-    if kind == "string_type":
-        return f"{message}, got {error['input']!r}; put the text in quotes"
-    if kind == "missing":
-        return "is missing; add it"
-    if kind == "extra_forbidden":
-        return "is not a known field; remove it or fix its spelling"
-    if kind == "value_error":
-        return message.removeprefix("Value error, ")
-    return message
-
-
-def _validation_problems(
-    error: ValidationError, tree: Any, display: str, prefix: tuple[Any, ...], question_ids: list[str]
-) -> list[Problem]:
-    problems = []
-    for item in error.errors():
-        loc = prefix + tuple(item["loc"])
-        question = "-"
-        if len(loc) >= 2 and loc[0] == "questions" and isinstance(loc[1], int):
-            if loc[1] < len(question_ids):
-                question = question_ids[loc[1]]
-            # Drop the union branch names pydantic adds (str, list[str]).
-            fields = [str(p) for p in loc[2:] if p not in ("str", "list[str]")]
-        else:
-            fields = [str(p) for p in loc if p not in ("str", "list[str]")]
-        problems.append(
-            Problem(display, _line_of(tree, loc), question, ".".join(fields) or "-", _hint(item))
-        )
-    return problems
-
-
-def _display(path: Path, root: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
 def load_banks(banks_dir: str | Path) -> BankLoad:
     """Read and check every track folder under `banks_dir`."""
     root = Path(banks_dir)
     problems: list[Problem] = []
+    notices: list[Problem] = []
     tracks: list[TrackBank] = []
     if not root.is_dir():
         problems.append(Problem(str(root), None, "-", "folder", "does not exist; set QUIZAPP_BANKS_DIR"))
@@ -182,32 +86,33 @@ def load_banks(banks_dir: str | Path) -> BankLoad:
         track_path = folder / TRACK_FILE
         if not track_path.exists():
             problems.append(
-                Problem(_display(folder, root), None, "-", "track", f"has no {TRACK_FILE}; add one")
+                Problem(display(folder, root), None, "-", "track", f"has no {TRACK_FILE}; add one")
             )
             continue
         track = _load_track(folder, track_path, root, problems)
         if track is not None:
+            load_translations(folder, root, track, problems, notices)
             tracks.append(track)
-    return BankLoad(tracks, problems)
+    return BankLoad(tracks, problems, notices)
 
 
 def _load_track(folder: Path, track_path: Path, root: Path, problems: list[Problem]) -> TrackBank | None:
-    display = _display(track_path, root)
-    tree = _read_yaml(track_path, problems, display)
+    shown = display(track_path, root)
+    tree = read_yaml(track_path, problems, shown)
     if tree is None:
         return None
     try:
-        spec = TrackSpec.model_validate(_plain(tree))
+        spec = TrackSpec.model_validate(plain(tree))
     except ValidationError as error:
-        for problem in _validation_problems(error, tree, display, (), []):
+        for problem in validation_problems(error, tree, shown, (), []):
             problems.append(Problem(problem.path, problem.line, "track", problem.field, problem.message))
         return None
     if spec.slug != folder.name:
         problems.append(
-            Problem(display, _line_of(tree, ("slug",)), "track", "slug",
+            Problem(shown, line_of(tree, ("slug",)), "track", "slug",
                     f"is {spec.slug!r} but the folder is {folder.name!r}; make them equal")
         )
-    track = TrackBank(spec=spec, path=display)
+    track = TrackBank(spec=spec, path=shown)
     declared = {d.slug for d in spec.domains}
     seen_ids: dict[str, str] = {}
     for path in sorted(folder.glob("*.yaml")):
@@ -216,6 +121,10 @@ def _load_track(folder: Path, track_path: Path, root: Path, problems: list[Probl
         _load_questions(path, root, track, declared, seen_ids, problems)
     _check_quotas(track, problems)
     _check_near_duplicates(track, problems)
+    _check_same_meaning(track, problems)
+    problem = cue_rule_problem(track_cues([q.spec for q in track.questions])["single_answer"])
+    if problem:
+        problems.append(Problem(track.path, None, "track", "cues", problem))
     return track
 
 
@@ -223,12 +132,15 @@ def _load_questions(
     path: Path, root: Path, track: TrackBank, declared: set[str],
     seen_ids: dict[str, str], problems: list[Problem],
 ) -> None:
-    display = _display(path, root)
-    tree = _read_yaml(path, problems, display)
+    shown = display(path, root)
+    tree = read_fast(path)
+    if not _valid_file(tree):
+        # Something is wrong: read it again with every key's line, to say exactly where.
+        tree = read_yaml(path, problems, shown)
     if tree is None:
         return
     if not isinstance(tree, dict):
-        problems.append(Problem(display, 1, "-", "file", "must be a mapping with 'domain' and 'questions'"))
+        problems.append(Problem(shown, 1, "-", "file", "must be a mapping with 'domain' and 'questions'"))
         return
     raw_questions = tree.get("questions") if isinstance(tree.get("questions"), list) else []
     ids = [str(q.get("id", f"question {i + 1}")) if isinstance(q, dict) else f"question {i + 1}"
@@ -236,40 +148,51 @@ def _load_questions(
     # Validate question by question so one bad item does not hide the others.
     file_domain = tree.get("domain")
     try:
-        QuestionFile.model_validate({"domain": _plain(file_domain), "questions": []})
+        QuestionFile.model_validate({"domain": plain(file_domain), "questions": []})
     except ValidationError as error:
-        problems.extend(_validation_problems(error, tree, display, (), ids))
+        problems.extend(validation_problems(error, tree, shown, (), ids))
         return
     if file_domain not in declared:
-        problems.append(Problem(display, _line_of(tree, ("domain",)), "-", "domain",
+        problems.append(Problem(shown, line_of(tree, ("domain",)), "-", "domain",
                                 f"{file_domain!r} is not a domain of track {track.spec.slug}; "
                                 f"use one of {', '.join(sorted(declared))}"))
     extra = set(tree) - {"domain", "questions"}
     for key in sorted(map(str, extra)):
-        problems.append(Problem(display, _line_of(tree, (key,)), "-", key,
+        problems.append(Problem(shown, line_of(tree, (key,)), "-", key,
                                 "is not a known field; remove it or fix its spelling"))
     if "questions" in tree and not isinstance(tree.get("questions"), list):
-        problems.append(Problem(display, _line_of(tree, ("questions",)), "-", "questions",
+        problems.append(Problem(shown, line_of(tree, ("questions",)), "-", "questions",
                                 "must be a list of questions"))
     for index, raw in enumerate(raw_questions):
         try:
-            spec = QuestionSpec.model_validate(_plain(raw))
+            spec = QuestionSpec.model_validate(plain(raw))
         except ValidationError as error:
-            problems.extend(_validation_problems(error, tree, display, ("questions", index), ids))
+            problems.extend(validation_problems(error, tree, shown, ("questions", index), ids))
             continue
-        line = _line_of(tree, ("questions", index)) or 1
+        line = line_of(tree, ("questions", index)) or 1
         domain = spec.domain or file_domain
         if spec.domain is not None and spec.domain not in declared:
-            problems.append(Problem(display, _line_of(tree, ("questions", index, "domain")), spec.id,
+            problems.append(Problem(shown, line_of(tree, ("questions", index, "domain")), spec.id,
                                     "domain", f"{spec.domain!r} is not a domain of this track"))
             continue
         if spec.id in seen_ids:
-            problems.append(Problem(display, line, spec.id, "id",
+            problems.append(Problem(shown, line, spec.id, "id",
                                     f"is already used at {seen_ids[spec.id]}; give this question a new id"))
             continue
-        seen_ids[spec.id] = f"{display}:{line}"
+        seen_ids[spec.id] = f"{shown}:{line}"
         if domain in declared:
-            track.questions.append(BankQuestion(spec, domain, display, line))
+            track.questions.append(BankQuestion(spec, domain, shown, line))
+
+
+def _valid_file(tree) -> bool:
+    """True when a fast-read domain file validates whole (the usual case, and the fast one)."""
+    if not isinstance(tree, dict):
+        return False
+    try:
+        QuestionFile.model_validate(plain(tree))
+    except ValidationError:
+        return False
+    return True
 
 
 def _check_quotas(track: TrackBank, problems: list[Problem]) -> None:
@@ -277,13 +200,30 @@ def _check_quotas(track: TrackBank, problems: list[Problem]) -> None:
     weights = {d.slug: d.weight for d in spec.domains}
     need = largest_quotas(spec.min_questions, spec.max_questions, weights)
     have = {slug: 0 for slug in weights}
+    apart: dict[str, list[QuestionSpec]] = {slug: [] for slug in weights}
     for q in track.questions:
         have[q.domain] += 1
+        apart[q.domain].append(q.spec)
     for slug, count in have.items():
         if count < need[slug]:
             problems.append(Problem(track.path, None, "track", f"domains.{slug}",
                                     f"has {count} questions but an exam can ask for {need[slug]}; "
                                     f"add at least {need[slug] - count}"))
+        elif (usable := len(mutually_compatible(apart[slug]))) < need[slug]:
+            problems.append(Problem(track.path, None, "track", f"domains.{slug}",
+                                    f"has only {usable} questions that are not enemies of one another "
+                                    f"but an exam can ask for {need[slug]}; add questions on other points"))
+
+
+def mutually_compatible(specs: list[QuestionSpec]) -> list[QuestionSpec]:
+    """A large set of questions no two of which share an enemy group (greedy, fewest groups first)."""
+    taken: set[str] = set()
+    chosen = []
+    for spec in sorted(specs, key=lambda s: len(s.enemy_groups)):
+        if not taken.intersection(spec.enemy_groups):
+            chosen.append(spec)
+            taken.update(spec.enemy_groups)
+    return chosen
 
 
 def _shingles(text: str) -> set[tuple[str, ...]]:
@@ -294,19 +234,37 @@ def _shingles(text: str) -> set[tuple[str, ...]]:
 def near_duplicate_pairs(
     questions: list[BankQuestion], threshold: float = NEAR_DUPLICATE_THRESHOLD
 ) -> list[tuple[BankQuestion, BankQuestion, float]]:
-    """Pairs of questions whose stems share most of their word triples."""
-    sets = [(q, _shingles(q.spec.stem)) for q in questions]
+    """Pairs of questions whose stems share most of their word triples (Jaccard >= threshold).
+
+    Exact, but not by comparing every pair (135,000 per track, most of a
+    start): with the triples of every stem ordered rarest first, two stems
+    that reach the threshold must share a triple within the first
+    len - ceil(threshold * len) + 1 of each (the prefix filter of all-pairs
+    similarity joins), so only stems sharing a prefix triple are compared.
+    """
+    sets = [_shingles(q.spec.stem) for q in questions]
+    frequency: dict[tuple[str, ...], int] = {}
+    for shingles in sets:
+        for shingle in shingles:
+            frequency[shingle] = frequency.get(shingle, 0) + 1
+    index: dict[tuple[str, ...], list[int]] = {}
     pairs = []
-    for i, (first, a) in enumerate(sets):
-        for second, b in sets[i + 1 :]:
-            if not a or not b:
-                continue
+    for i, a in enumerate(sets):
+        if not a:
+            continue
+        ordered = sorted(a, key=lambda shingle: (frequency[shingle], shingle))
+        prefix = ordered[: len(a) - math.ceil(threshold * len(a)) + 1]
+        candidates = {j for shingle in prefix for j in index.get(shingle, ())}
+        for j in sorted(candidates):
+            b = sets[j]
             # Cheap bound first: Jaccard can't exceed min/max of the sizes.
             if min(len(a), len(b)) / max(len(a), len(b)) < threshold:
                 continue
             similarity = len(a & b) / len(a | b)
             if similarity >= threshold:
-                pairs.append((first, second, similarity))
+                pairs.append((questions[j], questions[i], similarity))
+        for shingle in prefix:
+            index.setdefault(shingle, []).append(i)
     return pairs
 
 
@@ -315,6 +273,20 @@ def _check_near_duplicates(track: TrackBank, problems: list[Problem]) -> None:
         problems.append(Problem(second.path, second.line, second.spec.id, "stem",
                                 f"reads like {first.spec.id} ({first.path}:{first.line}, "
                                 f"{similarity:.0%} alike); rewrite one of them"))
+
+
+def _check_same_meaning(track: TrackBank, problems: list[Problem]) -> None:
+    by_id = {q.spec.id: q for q in track.questions}
+    texts = {q.spec.id: q.spec.stem + " " + " ".join(q.spec.choices[k] for k in q.spec.answer_keys)
+             for q in track.questions}
+    for first_id, second_id, similarity in same_meaning_pairs(texts):
+        first, second = by_id[first_id], by_id[second_id]
+        if set(first.spec.enemy_groups) & set(second.spec.enemy_groups):
+            continue  # known enemies: never in one exam
+        problems.append(Problem(second.path, second.line, second.spec.id, "stem",
+                                f"tests the same point as {first.spec.id} ({first.path}:{first.line}, "
+                                f"{similarity:.0%} alike in stem and key words); rewrite one, or give "
+                                f"both the same enemy_groups entry"))
 
 
 def require_valid_banks(banks_dir: str | Path) -> BankLoad:

@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 CHOICE_KEY = r"^[a-z0-9][a-z0-9_-]{0,19}$"
 NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five"}
+# References settle facts: Stripe's docs first, its other pages (support, changelog) too.
+REFERENCE_HOSTS = r"^https://([a-z0-9-]+\.)?stripe\.com(/|$)"
 CHOOSE_N = re.compile(r"\(Choose (two|three|four|five|[2-5])\.?\)", re.IGNORECASE)
 
 
@@ -32,6 +34,14 @@ class DomainSpec(StrictModel):
     weight: int = Field(gt=0, le=100)
 
 
+class TrackTranslation(StrictModel):
+    """The track's own words (title, description, domain titles) in another language."""
+
+    title: str = Field(min_length=1, max_length=200)
+    description: str = ""
+    domains: dict[str, str] = Field(default_factory=dict)
+
+
 class TrackSpec(StrictModel):
     """The track file: the exam's format and its domains."""
 
@@ -44,6 +54,7 @@ class TrackSpec(StrictModel):
     pass_percent: int = Field(gt=0, le=100)
     languages: list[str] = Field(default_factory=list)
     domains: list[DomainSpec] = Field(min_length=1)
+    translations: dict[str, TrackTranslation] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _consistent(self) -> TrackSpec:
@@ -56,6 +67,10 @@ class TrackSpec(StrictModel):
         doubled = sorted({s for s in slugs if slugs.count(s) > 1})
         if doubled:
             raise ValueError(f"domain {', '.join(doubled)} is declared twice; keep one")
+        for language, text in self.translations.items():
+            unknown = sorted(set(text.domains) - set(slugs))
+            if unknown:
+                raise ValueError(f"translations.{language} names unknown domain {', '.join(unknown)}")
         return self
 
 
@@ -119,6 +134,9 @@ class QuestionSpec(StrictModel):
         for link in references:
             if not re.match(r"^https://[a-z0-9.-]+\.[a-z]{2,}(/\S*)?$", link, re.IGNORECASE):
                 raise ValueError(f"{link!r} is not an https link; give a full https:// address")
+            if not re.match(REFERENCE_HOSTS, link, re.IGNORECASE):
+                raise ValueError(f"{link!r} is not on Stripe's own site; cite docs.stripe.com "
+                                 "(or another stripe.com page)")
         return references
 
     @field_validator("answer")

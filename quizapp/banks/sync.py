@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Question, QuestionVersion, Track
+from ..models import Question, QuestionTranslation, QuestionVersion, Track
 from .loader import BankQuestion, TrackBank
 
 
@@ -26,10 +27,12 @@ class SyncReport:
     changed: int = 0
     retired: int = 0
     unchanged: int = 0
+    translations: int = 0
 
     def __str__(self) -> str:
         return (f"{self.added} added, {self.changed} changed, "
-                f"{self.retired} retired, {self.unchanged} unchanged")
+                f"{self.retired} retired, {self.unchanged} unchanged; "
+                f"{self.translations} translation(s) added or updated")
 
 
 def version_content(question: BankQuestion) -> dict:
@@ -70,6 +73,7 @@ def _upsert_track(session: Session, bank: TrackBank) -> Track:
     track.pass_percent = spec.pass_percent
     track.languages = list(spec.languages)
     track.domains = [d.model_dump() for d in spec.domains]
+    track.translations = {language: text.model_dump() for language, text in spec.translations.items()}
     session.flush()
     return track
 
@@ -78,6 +82,7 @@ def sync_banks(session: Session, banks: list[TrackBank], now: datetime) -> SyncR
     """Bring the database in line with `banks`, idempotently."""
     report = SyncReport()
     for bank in banks:
+        before = (report.added, report.changed, report.retired)
         track = _upsert_track(session, bank)
         existing = {
             q.bank_id: q
@@ -111,9 +116,40 @@ def sync_banks(session: Session, banks: list[TrackBank], now: datetime) -> SyncR
                 QuestionVersion.question_id == question.id, QuestionVersion.content_hash == digest))
             if known is None:
                 session.add(QuestionVersion(question_id=question.id, content_hash=digest, **content))
+        _sync_translations(session, track, bank, report)
         for bank_id, question in existing.items():
             if bank_id not in in_bank and question.retired_at is None:
                 question.retired_at = now
                 report.retired += 1
+        if (report.added, report.changed, report.retired) != before:
+            track.bank_version = secrets.token_hex(16)
         session.flush()
     return report
+
+
+def _sync_translations(session: Session, track: Track, bank: TrackBank, report: SyncReport) -> None:
+    """Attach each fresh translation to the current version of its question."""
+    wanted = {(item.spec.id, language): text
+              for item in bank.questions for language, text in item.translations.items()}
+    if not wanted:
+        return
+    versions = dict(session.execute(
+        select(Question.bank_id, QuestionVersion.id)
+        .join(QuestionVersion, (QuestionVersion.question_id == Question.id)
+              & (QuestionVersion.content_hash == Question.current_hash))
+        .where(Question.track_id == track.id)).all())
+    stored = {(t.question_version_id, t.language): t for t in session.scalars(
+        select(QuestionTranslation).where(QuestionTranslation.question_version_id.in_(versions.values())))}
+    for (bank_id, language), text in wanted.items():
+        version_id = versions[bank_id]
+        row = stored.get((version_id, language))
+        fields = {"stem": text.stem, "choices": dict(text.choices), "explanation": text.explanation}
+        if row is None:
+            session.add(QuestionTranslation(question_version_id=version_id, language=language, **fields))
+        elif (row.stem, row.choices, row.explanation) != tuple(fields.values()):
+            # A translator's correction of the same English: fix it in place.
+            row.stem, row.choices, row.explanation = fields["stem"], fields["choices"], fields["explanation"]
+        else:
+            continue
+        report.translations += 1
+    session.flush()

@@ -11,6 +11,14 @@ def deadline_for(started_at: datetime, duration_minutes: int) -> datetime:
     return started_at + timedelta(minutes=duration_minutes)
 
 
+def minutes_allowed(duration_minutes: int, percent: int = 100, extra_minutes: int = 0) -> int:
+    """The exam time under an accommodation: the duration times percent / 100, plus extra minutes.
+
+    Rounded up to whole minutes: an accommodation never takes a second away.
+    """
+    return math.ceil(duration_minutes * percent / 100) + extra_minutes
+
+
 def remaining_seconds(deadline: datetime, now: datetime) -> int:
     """Whole seconds left before the deadline, never negative.
 

@@ -6,16 +6,17 @@ No Flask here: routes and CLI commands pass the session, the user and `now`.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Integer, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..exam import clock, scoring
+from ..translatable import N_
 from ..exam.assembly import Candidate, assemble
-from ..models import (Attempt, AttemptQuestion, AttemptStatus, Question, QuestionVersion, Track,
-                      UserSession)
+from ..models import (Attempt, AttemptEvent, AttemptQuestion, AttemptStatus, Question,
+                      QuestionVersion, Track, UserSession)
 
 LABELS = "ABCDEF"
 IN_PROGRESS = AttemptStatus.IN_PROGRESS.value
@@ -60,11 +61,27 @@ def times_seen(session: Session, user_id: int, track_id: int) -> dict[int, int]:
     return {question_id: count for question_id, count in rows}
 
 
-def start_attempt(session: Session, user_id: int, track: Track, now: datetime,
-                  seed: int | None = None) -> Attempt:
-    """Assemble a new exam for the user and store it as an attempt in progress."""
-    if seed is None:
-        seed = random.SystemRandom().randrange(2**31)
+@dataclass(frozen=True)
+class TrackCandidates:
+    """A track's drawable questions as assembly needs them, with each one's version."""
+
+    bank_version: str
+    candidates: tuple[Candidate, ...]
+    # question id -> (current version id, how many options to choose)
+    versions: dict[int, tuple[int, int]]
+
+
+# Per process: the candidates of each track, reloaded when `banks sync` moves the
+# track's bank_version. Loading ~520 rows with their options was most of a
+# start's reading time.
+_candidates_cache: dict[int, TrackCandidates] = {}
+
+
+def track_candidates(session: Session, track: Track) -> TrackCandidates:
+    """The track's current, unretired questions, from the cache while the bank is unchanged."""
+    cached = _candidates_cache.get(track.id)
+    if cached is not None and track.bank_version and cached.bank_version == track.bank_version:
+        return cached
     rows = session.execute(
         select(Question.id, Question.domain, QuestionVersion.id, QuestionVersion.choices,
                QuestionVersion.shuffle, QuestionVersion.answer, QuestionVersion.enemy_groups)
@@ -78,43 +95,97 @@ def start_attempt(session: Session, user_id: int, track: Track, now: datetime,
         versions[question_id] = (version_id, len(answer))
         candidates.append(Candidate(question_id, domain, tuple(c["key"] for c in choices), shuffle,
                                     tuple(enemies or ())))
+    loaded = TrackCandidates(track.bank_version, tuple(candidates), versions)
+    _candidates_cache[track.id] = loaded
+    return loaded
+
+
+@dataclass(frozen=True)
+class AttemptPlan:
+    """An exam assembled for a learner, not yet stored."""
+
+    user_id: int
+    track_id: int
+    pass_percent: int
+    seed: int
+    minutes: int
+    language: str
+    length: int
+    # (version id, choice order, how many to choose) in exam order
+    questions: tuple[tuple[int, tuple[str, ...], int], ...]
+
+
+def plan_attempt(session: Session, user_id: int, track: Track, seed: int | None = None,
+                 language: str = "en", minutes: int | None = None) -> AttemptPlan:
+    """Assemble an exam for the user: reads only, so it runs outside any write transaction.
+
+    `language` only chooses the text shown; assembly and scoring ignore it.
+    `minutes` is the time allowed when an accommodation gives more than the
+    track's duration.
+    """
+    if seed is None:
+        seed = random.SystemRandom().randrange(2**31)
+    pool = track_candidates(session, track)
     exam = assemble(
         seed=seed, min_questions=track.min_questions, max_questions=track.max_questions,
-        weights={d["slug"]: d["weight"] for d in track.domains}, candidates=candidates,
+        weights={d["slug"]: d["weight"] for d in track.domains}, candidates=pool.candidates,
         times_seen=times_seen(session, user_id, track.id),
     )
+    return AttemptPlan(user_id, track.id, track.pass_percent, seed, minutes or track.duration_minutes,
+                       language, exam.length,
+                       tuple((pool.versions[q.ref][0], q.choice_order, pool.versions[q.ref][1])
+                             for q in exam.questions))
+
+
+def store_attempt(session: Session, plan: AttemptPlan, now: datetime) -> Attempt:
+    """Store a planned exam as an attempt in progress: three INSERTs, nothing else.
+
+    The clock starts here (`now`), so planning time never counts against the learner.
+    """
+    # The plan holds plain values: touching an ORM object expired by the read
+    # transaction's commit would reload it inside the write lock.
     attempt = Attempt(
-        user_id=user_id, track_id=track.id, seed=seed, status=IN_PROGRESS, started_at=now,
-        deadline=clock.deadline_for(now, track.duration_minutes), length=exam.length,
-        pass_percent=track.pass_percent,
+        user_id=plan.user_id, track_id=plan.track_id, seed=plan.seed, status=IN_PROGRESS, started_at=now,
+        deadline=clock.deadline_for(now, plan.minutes), length=plan.length,
+        pass_percent=plan.pass_percent, language=plan.language, minutes_allowed=plan.minutes,
     )
     session.add(attempt)
     session.flush()
+    session.add(AttemptEvent(attempt_id=attempt.id, at=now, kind="started",
+                             detail={"minutes": plan.minutes, "language": plan.language}))
     # One bulk INSERT: building and flushing 50 ORM objects was a fifth of a
     # start, and a start holds SQLite's write lock while it runs.
     session.execute(insert(AttemptQuestion), [
-        {"attempt_id": attempt.id, "position": position, "question_version_id": versions[placed.ref][0],
-         "choice_order": list(placed.choice_order), "choose": versions[placed.ref][1],
+        {"attempt_id": attempt.id, "position": position, "question_version_id": version_id,
+         "choice_order": list(order), "choose": choose,
          "selected": [], "flagged": False, "struck": [], "save_seq": 0, "seconds_spent": 0, "changes": []}
-        for position, placed in enumerate(exam.questions, start=1)
+        for position, (version_id, order, choose) in enumerate(plan.questions, start=1)
     ])
     return attempt
 
 
-def finish_attempt(session: Session, attempt: Attempt, now: datetime) -> bool:
+def start_attempt(session: Session, user_id: int, track: Track, now: datetime,
+                  seed: int | None = None, language: str = "en",
+                  minutes: int | None = None) -> Attempt:
+    """Assemble a new exam for the user and store it as an attempt in progress."""
+    return store_attempt(session, plan_attempt(session, user_id, track, seed, language, minutes), now)
+
+
+def finish_attempt(session: Session, attempt: Attempt, now: datetime, by: str = "learner") -> bool:
     """Close and score an attempt once, however many requests race to do it.
 
     The conditional UPDATE is the guard: only the request that moves the
     attempt out of `in_progress` scores it; the others see 0 rows. On
     PostgreSQL the UPDATE also waits for saves holding the attempt row, so
-    every save acknowledged before submission is scored.
+    every save acknowledged before submission is scored. `by` says who ended
+    it (learner, page, close-overdue, late-save), for the timeline.
     """
     finished_at, timed_out = clock.finish_time(attempt.deadline, now)
     status = AttemptStatus.TIMED_OUT if timed_out else AttemptStatus.SUBMITTED
     claimed = session.execute(
         update(Attempt)
         .where(Attempt.id == attempt.id, Attempt.status == IN_PROGRESS)
-        .values(status=status.value, finished_at=finished_at)
+        .values(status=status.value, finished_at=finished_at, finished_by=by)
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
@@ -136,15 +207,33 @@ def finish_attempt(session: Session, attempt: Attempt, now: datetime) -> bool:
         .values(correct_count=result.correct, passed=result.passed)
         .execution_options(synchronize_session=False)
     )
+    session.add(AttemptEvent(attempt_id=attempt.id, at=now, kind=status.value,
+                             detail={"by": by, "finished_at": finished_at.isoformat()}))
     session.flush()
     session.refresh(attempt)
+    return True
+
+
+# What the page may report for the timeline, and how many events one attempt may hold.
+PAGE_EVENTS = ("resync", "offline", "online")
+MAX_EVENTS = 500
+
+
+def record_page_event(session: Session, attempt_id: int, kind: str, now: datetime) -> bool:
+    """Append a page-reported event; False once the attempt holds MAX_EVENTS (a runaway page)."""
+    held = session.scalar(select(func.count()).select_from(AttemptEvent)
+                          .where(AttemptEvent.attempt_id == attempt_id)) or 0
+    if held >= MAX_EVENTS:
+        return False
+    session.add(AttemptEvent(attempt_id=attempt_id, at=now, kind=kind, detail={}))
+    session.flush()
     return True
 
 
 def close_if_overdue(session: Session, attempt: Attempt, now: datetime, grace_seconds: int) -> bool:
     """Finish an abandoned attempt once no more saves can arrive."""
     if attempt.in_progress and clock.is_overdue(attempt.deadline, now, grace_seconds):
-        return finish_attempt(session, attempt, now)
+        return finish_attempt(session, attempt, now, by="close-overdue")
     return False
 
 
@@ -161,7 +250,9 @@ class SaveResult:
     """What happened to one save."""
 
     status: str  # "saved", "stale", "not_found", "closed", "invalid"
+    # English, marked for translation; the route shows it in the learner's language.
     message: str = ""
+    values: dict = field(default_factory=dict)
     seq: int = 0
     deadline: datetime | None = None
 
@@ -173,7 +264,7 @@ _items = AttemptQuestion.__table__
 _attempts = Attempt.__table__
 _sessions = UserSession.__table__
 _READ_ITEM = (
-    select(_items.c.id, _items.c.choice_order, _items.c.choose, _items.c.selected,
+    select(_items.c.id, _items.c.choice_order, _items.c.choose, _items.c.selected, _items.c.flagged,
            _items.c.save_seq, _items.c.changes, _attempts.c.status, _attempts.c.deadline, _attempts.c.started_at)
     .join(_attempts, _attempts.c.id == _items.c.attempt_id)
     .where(_attempts.c.id == bindparam("attempt_id"), _items.c.position == bindparam("position"))
@@ -247,24 +338,26 @@ def save_answer(
         raise ValueError("save_answer needs a user_id or a login")
     row = session.execute(_READ_FOR_SAVE_LOCKED[how], params).one_or_none()
     if row is None:
-        return SaveResult("not_found", "No such question in your attempts.")
-    item_id, choice_order, choose, stored, stored_seq, changes, status, deadline, started_at = row
+        return SaveResult("not_found", N_("No such question in your attempts."))
+    item_id, choice_order, choose, stored, stored_flag, stored_seq, changes, status, deadline, started_at = row
     if status != IN_PROGRESS:
-        return SaveResult("closed", "This exam has ended; answers can no longer change.")
+        return SaveResult("closed", N_("This exam has ended; answers can no longer change."))
     if not clock.accepts_saves(deadline, now, grace_seconds):
         attempt = session.get(Attempt, attempt_id)
-        finish_attempt(session, attempt, now)
-        return SaveResult("closed", "Time is up: this answer arrived after the deadline.")
+        finish_attempt(session, attempt, now, by="late-save")
+        return SaveResult("closed", N_("Time is up: this answer arrived after the deadline."))
     keys = keys_for(choice_order, selected)
     struck_keys = keys_for(choice_order, struck)
     if keys is None or struck_keys is None:
-        return SaveResult("invalid", "That option is not part of this question.")
+        return SaveResult("invalid", N_("That option is not part of this question."))
     if len(set(keys)) > choose:
-        return SaveResult("invalid", f"Choose no more than {choose} options.")
+        return SaveResult("invalid", N_("Choose no more than %(n)s options."), values={"n": choose})
     keys = sorted(set(keys), key=choice_order.index)
-    if keys != stored:
+    if keys != stored or flagged != stored_flag:
+        # The question's own timeline, written by the UPDATE below at no extra
+        # statement: [seconds since start, keys, flagged, 1 when in the grace].
         elapsed = max(0, int((now - started_at).total_seconds()))
-        changes = [*changes, [elapsed, keys]]
+        changes = [*changes, [elapsed, keys, int(flagged), int(now > deadline)]]
     if seconds_spent is not None:
         seconds_spent = min(seconds_spent, clock.seconds_run(started_at, deadline, now))
     new_seq = session.execute(_WRITE_SAVE, {
@@ -274,5 +367,5 @@ def save_answer(
         "new_seconds_spent": seconds_spent,
     }).scalar()
     if new_seq is None:
-        return SaveResult("stale", "A newer answer is already saved.", seq=stored_seq, deadline=deadline)
+        return SaveResult("stale", N_("A newer answer is already saved."), seq=stored_seq, deadline=deadline)
     return SaveResult("saved", seq=new_seq, deadline=deadline)

@@ -3,19 +3,35 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
-from wtforms import BooleanField, IntegerField, SelectMultipleField, StringField
+from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional, Regexp
+
+from flask_babel import lazy_gettext as _l
 
 from ..forms import Form
 from .attempts import LABELS
 
+# Each language named in itself: a learner looks for their own language's name.
+LANGUAGE_NAMES = {"en": "English", "ja": "日本語"}
+
 
 class StartForm(Form):
-    """Start (or resume) an exam: only the CSRF token."""
+    """Start (or resume) an exam, in one of the track's languages."""
+
+    language = RadioField(choices=[SelectChoice("en", "English")], default="en", validate_choice=True)
+
+    def __init__(self, *args, languages: list[str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        offered = languages or ["en"]
+        self.language.choices = [SelectChoice(code, LANGUAGE_NAMES.get(code, code), render_kw={"lang": code})
+                                 for code in offered]
 
 
 class SubmitForm(Form):
-    """Submit the attempt for scoring."""
+    """Submit the attempt for scoring; the page at zero says it was the one."""
+
+    by = HiddenField()
 
 
 class AnswerForm(Form):
@@ -29,7 +45,7 @@ class AnswerForm(Form):
     seconds_spent = IntegerField(validators=[Optional(), NumberRange(min=0, max=24 * 3600)])
     # \Z, not $: "next\n" must not pass (Python's $ matches before a final newline).
     go = StringField(validators=[Optional(), Regexp(r"\A(prev|next|summary|stay|\d{1,3})\Z",
-                                                    message="Unknown destination.")])
+                                                    message=_l("Unknown destination."))])
 
 
 class SaveRequest(BaseModel):

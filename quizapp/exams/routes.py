@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -12,11 +13,13 @@ from ..exam import clock
 from ..auth.login import live_cutoffs, session_token_hash
 from ..auth.sessions import session_is_live
 from ..extensions import db, login_manager
-from ..models import Attempt, AttemptQuestion, QuestionVersion, Track, now_utc
+from ..models import Attempt, AttemptQuestion, QuestionTranslation, QuestionVersion, Track, now_utc
 from . import bp
-from .attempts import (LoginProof, close_if_overdue, finish_attempt, in_progress_attempt,
-                       labels_for, save_answer, start_attempt)
-from .forms import AnswerForm, SaveRequest, SubmitForm
+from ..accommodations import accommodation_for, minutes_for
+from ..database import reads_first, write_transaction
+from .attempts import (PAGE_EVENTS, LoginProof, close_if_overdue, finish_attempt, in_progress_attempt,
+                       labels_for, plan_attempt, record_page_event, save_answer, store_attempt)
+from .forms import AnswerForm, SaveRequest, StartForm, SubmitForm
 
 # Ids beyond a 32-bit integer cannot exist; refusing them in the URL keeps
 # PostgreSQL from raising "integer out of range" as a 500.
@@ -24,12 +27,31 @@ ATTEMPT = "/attempts/<int(max=2147483647):attempt_id>"
 POSITION = "<int(min=1,max=999):position>"
 
 
+@bp.app_context_processor
+def _exam_messages():
+    """The exam page script's words, translated here: the script itself holds no text."""
+    def messages() -> dict[str, str]:
+        return {
+            "ten_minutes": _("10 minutes left."), "five_minutes": _("5 minutes left."),
+            "one_minute": _("1 minute left."), "saving": _("Saving..."), "saved": _("Saved %(time)s"),
+            "not_saved": _("Not saved: %(reason)s"),
+            "session_ended": _("your session has ended."),
+            "kept": _("Your answer is kept on this device and sent when you reload the page."),
+            "ended": _("This exam has ended."), "refused": _("the answer was refused"),
+            "offline": _("Connection lost - answers are kept and sent when it returns"),
+            "retrying": _("Not saved - retrying"),
+            "offline_stay": _("Connection lost - stay on this question until it returns"),
+            "too_many": _("Select no more than %(n)s options; clear one first."),
+        }
+    return {"exam_messages": messages}
+
+
 def owned_attempt(attempt_id: int) -> Attempt:
     """The current user's attempt, closed first if it is overdue; 404 for anyone else."""
     attempt = db.session.scalar(
         select(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == current_user.id))
     if attempt is None:
-        abort(404, "No such attempt.")
+        abort(404, _("No such attempt."))
     if close_if_overdue(db.session, attempt, now_utc(), current_app.config["GRACE_SECONDS"]):
         db.session.commit()
     return attempt
@@ -37,27 +59,38 @@ def owned_attempt(attempt_id: int) -> Attempt:
 
 @bp.post("/tracks/<slug>/start")
 @login_required
+@reads_first
 def start(slug: str):
-    """Start an exam on a track, or resume the one in progress."""
+    """Start an exam on a track, or resume the one in progress.
+
+    The exam is assembled in a read transaction; only its three INSERTs take
+    the write lock, so a whole class starting at once queues on short writes.
+    """
     track = db.session.scalar(select(Track).where(Track.slug == slug))
     if track is None:
-        abort(404, "No such track.")
-    now = now_utc()
+        abort(404, _("No such track."))
     attempt = in_progress_attempt(db.session, current_user.id, track.id)
-    if attempt is not None and not close_if_overdue(
-            db.session, attempt, now, current_app.config["GRACE_SECONDS"]):
-        flash("You have this exam in progress; it continues where you left it.", "info")
-        return redirect(url_for("exams.resume", attempt_id=attempt.id))
+    if attempt is not None:
+        if not clock.is_overdue(attempt.deadline, now_utc(), current_app.config["GRACE_SECONDS"]):
+            flash(_("You have this exam in progress; it continues where you left it."), "info")
+            return redirect(url_for("exams.resume", attempt_id=attempt.id))
+        with write_transaction(db.session):
+            close_if_overdue(db.session, attempt, now_utc(), current_app.config["GRACE_SECONDS"])
+    form = StartForm(languages=track.languages)
+    if not form.validate():
+        abort(400, _("Choose one of this exam's languages."))
+    minutes = minutes_for(accommodation_for(db.session, current_user.id, track.id), track.duration_minutes)
+    plan = plan_attempt(db.session, current_user.id, track, language=form.language.data, minutes=minutes)
     try:
-        attempt = start_attempt(db.session, current_user.id, track, now)
-        db.session.commit()
+        with write_transaction(db.session):
+            attempt_id = store_attempt(db.session, plan, now_utc()).id
     except IntegrityError:
         # Another request (a double click, another server) started it first.
-        db.session.rollback()
-        attempt = in_progress_attempt(db.session, current_user.id, track.id)
+        attempt = in_progress_attempt(db.session, current_user.id, plan.track_id)
         if attempt is None:
             raise
-    return redirect(url_for("exams.question", attempt_id=attempt.id, position=1))
+        attempt_id = attempt.id
+    return redirect(url_for("exams.question", attempt_id=attempt_id, position=1))
 
 
 @bp.get(ATTEMPT)
@@ -77,15 +110,23 @@ def _question_page(attempt: Attempt, position: int, form: AnswerForm, status: in
     items = db.session.scalars(select(AttemptQuestion).where(
         AttemptQuestion.attempt_id == attempt.id).order_by(AttemptQuestion.position)).all()
     if not 1 <= position <= len(items):
-        abort(404, "No such question in this attempt.")
+        abort(404, _("No such question in this attempt."))
     item = items[position - 1]
-    version = db.session.get(QuestionVersion, item.question_version_id)
+    version, translation = db.session.execute(
+        select(QuestionVersion, QuestionTranslation).outerjoin(QuestionTranslation, (
+            QuestionTranslation.question_version_id == QuestionVersion.id)
+            & (QuestionTranslation.language == attempt.language))
+        .where(QuestionVersion.id == item.question_version_id)).one()
     shown = labels_for(item.choice_order)
-    texts = version.choice_text()
+    # No translation yet (the English changed since): this question shows in English.
+    texts = translation.choices if translation else version.choice_text()
     choices = [{"label": shown[key], "text": texts[key], "selected": key in item.selected,
                 "struck": key in item.struck} for key in item.choice_order]
     return render_template(
-        "exams/question.html", attempt=attempt, item=item, stem=version.stem, choices=choices,
+        "exams/question.html", attempt=attempt, item=item,
+        stem=translation.stem if translation else version.stem, choices=choices,
+        untranslated=attempt.language != "en" and translation is None,
+        text_language=attempt.language if translation else "en",
         items=items, form=form,
         remaining=clock.remaining_seconds(attempt.deadline, now_utc()),
     ), status
@@ -97,7 +138,7 @@ def question(attempt_id: int, position: int):
     """One question; a POST saves it and moves on (the page without JavaScript)."""
     attempt = owned_attempt(attempt_id)
     if not attempt.in_progress:
-        flash("This exam has ended.", "info")
+        flash(_("This exam has ended."), "info")
         return redirect(url_for("history.result", attempt_id=attempt.id))
     form = AnswerForm()
     if request.method != "POST":  # GET, and HEAD like it
@@ -109,14 +150,14 @@ def question(attempt_id: int, position: int):
         selected=form.choice.data or [], flagged=form.flagged.data, struck=form.struck.data or [],
         seconds_spent=form.seconds_spent.data, now=now_utc(), grace_seconds=current_app.config["GRACE_SECONDS"])
     if result.status == "not_found":
-        abort(404, result.message)
+        abort(404, _(result.message))
     if result.status == "invalid":
         db.session.rollback()
-        form.choice.errors = [result.message]
+        form.choice.errors = [_(result.message, **result.values)]
         return _question_page(attempt, position, form, 422)
     db.session.commit()
     if result.status == "closed":
-        flash(result.message, "warning")
+        flash(_(result.message), "warning")
         return redirect(url_for("history.result", attempt_id=attempt.id))
     go = (form.go.data or "").strip() or "stay"
     if go == "summary":
@@ -137,13 +178,13 @@ def save(attempt_id: int, position: int):
         return login_manager.unauthorized()
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        return jsonify(error="Send the answer as a JSON object."), 400
+        return jsonify(error=_("Send the answer as a JSON object.")), 400
     try:
         data = SaveRequest.model_validate(body)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "body"
-        return jsonify(error=f"{where}: {first['msg']}"), 422
+        return jsonify(error=_("%(where)s: %(problem)s", where=where, problem=first["msg"])), 422
     now = now_utc()
     cutoffs = live_cutoffs(now)
     result = save_answer(
@@ -157,13 +198,13 @@ def save(attempt_id: int, position: int):
             # Logged out elsewhere, or the session expired: the page keeps the
             # answer and asks the learner to log in again.
             return login_manager.unauthorized()
-        return jsonify(error=result.message), 404
+        return jsonify(error=_(result.message)), 404
     if result.status == "invalid":
         db.session.rollback()
-        return jsonify(error=result.message), 422
+        return jsonify(error=_(result.message, **result.values)), 422
     db.session.commit()
     if result.status == "closed":
-        return jsonify(error=result.message,
+        return jsonify(error=_(result.message),
                        result_url=url_for("history.result", attempt_id=attempt_id)), 409
     return jsonify(saved=result.status == "saved", seq=result.seq, saved_at=now.isoformat(),
                    remaining_seconds=clock.remaining_seconds(result.deadline, now))
@@ -197,7 +238,26 @@ def summary(attempt_id: int):
 def submit(attempt_id: int):
     """Finish and score the attempt; a second submission changes nothing."""
     attempt = owned_attempt(attempt_id)
+    form = SubmitForm()
+    by = "page" if form.by.data == "page" else "learner"
     if attempt.in_progress:
-        finish_attempt(db.session, attempt, now_utc())
+        finish_attempt(db.session, attempt, now_utc(), by=by)
         db.session.commit()
     return redirect(url_for("history.result", attempt_id=attempt.id))
+
+
+@bp.post(f"{ATTEMPT}/events")
+@login_required
+def report_event(attempt_id: int):
+    """The page reports what only it sees (clock resync, connection lost and back) for the timeline."""
+    attempt = owned_attempt(attempt_id)
+    body = request.get_json(silent=True)
+    kind = body.get("kind") if isinstance(body, dict) else None
+    if kind not in PAGE_EVENTS:
+        return jsonify(error=_("Unknown event.")), 422
+    if not attempt.in_progress:
+        return jsonify(error=_("This exam has ended.")), 409
+    if not record_page_event(db.session, attempt.id, kind, now_utc()):
+        return jsonify(error=_("Too many events for one attempt.")), 429
+    db.session.commit()
+    return jsonify(recorded=True)

@@ -6,7 +6,9 @@ import csv
 import io
 from collections import defaultdict
 
-from flask import Response, abort, current_app, render_template, request
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -16,7 +18,13 @@ from ..exam.insights import ItemFacts, attempt_insight
 from ..exams.attempts import labels_for
 from ..exams.routes import ATTEMPT, owned_attempt
 from ..extensions import db
-from ..models import Attempt, AttemptQuestion, Question, QuestionVersion, Track
+from ..auth import throttle
+from ..models import (Attempt, AttemptQuestion, Question, QuestionReport, QuestionTranslation,
+                      QuestionVersion, Track, now_utc)
+from ..reports import REASONS as REPORT_REASONS
+from ..reports import DuplicateReport, file_report
+from .forms import ReportForm
+from .timeline_view import attempt_timeline
 from . import bp
 from .charts import trend_chart
 
@@ -30,14 +38,17 @@ def _finished_attempt(attempt_id: int) -> tuple[Attempt, list[tuple[AttemptQuest
     attempt = owned_attempt(attempt_id)
     if attempt.in_progress:
         # Nothing about answers may show before submission.
-        abort(404, "This attempt is still in progress; submit it to see the result.")
+        abort(404, _("This attempt is still in progress; submit it to see the result."))
     rows = db.session.execute(
-        select(AttemptQuestion, QuestionVersion, Question.bank_id)
+        select(AttemptQuestion, QuestionVersion, Question.bank_id, QuestionTranslation)
         .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.question_version_id)
         .join(Question, Question.id == QuestionVersion.question_id)
+        .outerjoin(QuestionTranslation, (QuestionTranslation.question_version_id == QuestionVersion.id)
+                   & (QuestionTranslation.language == attempt.language))
         .where(AttemptQuestion.attempt_id == attempt.id).order_by(AttemptQuestion.position)
     ).all()
-    return attempt, [tuple(r) for r in rows]
+    translations = {item.id: translation for item, _, _, translation in rows}
+    return attempt, [(item, version, bank_id) for item, version, bank_id, _ in rows], translations
 
 
 def _track(attempt: Attempt) -> Track:
@@ -48,7 +59,7 @@ def _track(attempt: Attempt) -> Track:
 @login_required
 def result(attempt_id: int):
     """Score, pass or fail, time used, domains weakest first, counts and insight."""
-    attempt, rows = _finished_attempt(attempt_id)
+    attempt, rows, _translations = _finished_attempt(attempt_id)
     track = _track(attempt)
     result = scoring.score([(v.domain, i.selected, v.answer) for i, v, _ in rows],
                            attempt.pass_percent, [d["slug"] for d in track.domains])
@@ -66,15 +77,15 @@ def result(attempt_id: int):
 @login_required
 def review(attempt_id: int):
     """Every question with the learner's answer, the key and the explanation."""
-    attempt, rows = _finished_attempt(attempt_id)
+    attempt, rows, translations = _finished_attempt(attempt_id)
     track = _track(attempt)
     show = request.args.get("show", "all")
     domain = request.args.get("domain", "")
     if show not in REVIEW_FILTERS:
-        abort(400, f"Unknown filter {show!r}; use one of {', '.join(REVIEW_FILTERS)}.")
+        abort(400, _("Unknown filter %(show)r; use one of %(filters)s.", show=show, filters=", ".join(REVIEW_FILTERS)))
     titles = track.domain_titles()
     if domain and domain not in titles:
-        abort(400, "Unknown domain.")
+        abort(400, _("Unknown domain."))
     shown = []
     for item, version, bank_id in rows:
         if show == "wrong" and (item.is_correct or not item.selected):
@@ -86,12 +97,61 @@ def review(attempt_id: int):
         if domain and version.domain != domain:
             continue
         labels = labels_for(item.choice_order)
-        texts = version.choice_text()
-        choices = [{"label": labels[k], "text": texts[k], "chosen": k in item.selected,
+        english = version.choice_text()
+        translation = translations.get(item.id)
+        texts = translation.choices if translation else english
+        choices = [{"label": labels[k], "text": texts[k], "english": english[k], "chosen": k in item.selected,
                     "key": k in version.answer} for k in item.choice_order]
-        shown.append({"item": item, "version": version, "bank_id": bank_id, "choices": choices})
+        shown.append({"item": item, "version": version, "bank_id": bank_id, "choices": choices,
+                      "stem": translation.stem if translation else version.stem,
+                      "explanation": translation.explanation if translation else version.explanation,
+                      "translated": translation is not None})
+    reports = {r.question_version_id: r for r in db.session.scalars(
+        select(QuestionReport).where(QuestionReport.user_id == current_user.id,
+                                     QuestionReport.question_version_id.in_([v.id for _, v, _ in rows]))
+        .order_by(QuestionReport.created_at))}
     return render_template("history/review.html", attempt=attempt, track=track, shown=shown,
-                           show=show, domain=domain, titles=titles, filters=REVIEW_FILTERS)
+                           show=show, domain=domain, titles=titles, filters=REVIEW_FILTERS,
+                           reports=reports, report_form=ReportForm(), reasons=REPORT_REASONS)
+
+
+@bp.post(f"{ATTEMPT}/questions/<int(min=1,max=999):position>/report")
+@login_required
+def report(attempt_id: int, position: int):
+    """Report a problem with a question of a finished attempt (once per version while open)."""
+    attempt, rows, _translations = _finished_attempt(attempt_id)
+    if not 1 <= position <= len(rows):
+        abort(404, _("No such question in this attempt."))
+    form = ReportForm()
+    if not form.validate_on_submit():
+        abort(400, " ".join(e for errors in form.errors.values() for e in errors))
+    now = now_utc()
+    per_user = throttle.Throttle("report-user", current_app.config["REPORT_LIMIT"], 3600)
+    wait = throttle.wait_seconds(db.session, [(per_user, str(current_user.id))], now)
+    if wait:
+        abort(429, _("You have sent many reports in a short time. Try again in %(wait)s seconds.", wait=wait))
+    version = rows[position - 1][1]
+    try:
+        file_report(db.session, user_id=current_user.id, version_id=version.id, reason=form.reason.data,
+                    comment=form.comment.data or "", now=now)
+        throttle.record(db.session, [(per_user, str(current_user.id))], now)
+        db.session.commit()
+        flash(_("Thank you: your report is in the authors' queue. Its outcome will show here."), "success")
+    except DuplicateReport:
+        db.session.rollback()
+        flash(_("You already reported this question; its outcome will show here."), "info")
+    return redirect(url_for("history.review", attempt_id=attempt.id, _anchor=f"q{position}"))
+
+
+@bp.get(f"{ATTEMPT}/timeline")
+@login_required
+def timeline(attempt_id: int):
+    """What happened during the attempt, in server time."""
+    attempt = owned_attempt(attempt_id)
+    if attempt.in_progress:
+        abort(404, _("This attempt is still in progress; submit it to see the result."))
+    return render_template("history/timeline.html", attempt=attempt, track=_track(attempt),
+                           moments=attempt_timeline(db.session, attempt))
 
 
 def _history_rows():
@@ -133,7 +193,7 @@ def history():
     trends = []
     for track_id, rows in by_track.items():
         track = tracks[track_id]
-        chart = trend_chart([(r.finished_at.strftime("%Y-%m-%d %H:%M"), 100.0 * r.correct_count / r.length,
+        chart = trend_chart([(format_datetime(r.finished_at, "short"), 100.0 * r.correct_count / r.length,
                               bool(r.passed)) for r in rows], track.pass_percent)
         recent = rows[-RECENT_FOR_DOMAINS:]
         trends.append({"track": track, "chart": chart, "recent": recent,

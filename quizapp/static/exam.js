@@ -10,6 +10,14 @@
   var csrf = autoSubmit ? autoSubmit.querySelector("input[name=csrf_token]").value : "";
   document.documentElement.classList.add("js");
 
+  // The page's words come from the server, already in the learner's language.
+  var T = bar && bar.dataset.messages ? JSON.parse(bar.dataset.messages) : {};
+  function t(key, values) {
+    var text = T[key] || key;
+    Object.keys(values || {}).forEach(function (name) { text = text.replace("%(" + name + ")s", values[name]); });
+    return text;
+  }
+
   // ---- Clock: the server's remaining seconds, never the browser's own time.
   var endAt = 0;            // performance.now() value at which time runs out
   var lastWall = Date.now();
@@ -40,14 +48,32 @@
       .catch(function () {});
   }
 
+  // ---- Timeline: what only the page sees (waking from sleep, the connection
+  // dropping and returning) is reported for the attempt's timeline. An event
+  // lost while offline is simply lost; answers are what must never be.
+  var pendingEvents = [];
+  function report(kind) {
+    if (!autoSubmit || !autoSubmit.dataset.eventsUrl) { return; }
+    pendingEvents.push(kind);
+    if (navigator.onLine === false) { return; }
+    var batch = pendingEvents; pendingEvents = [];
+    batch.forEach(function (k) {
+      fetch(autoSubmit.dataset.eventsUrl, {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf },
+        body: JSON.stringify({ kind: k })
+      }).catch(function () {});
+    });
+  }
+
   function tick() {
     var nowMono = performance.now(), nowWall = Date.now();
     // The computer slept or the tab was frozen: ask the server again.
-    if (Math.abs((nowWall - lastWall) - (nowMono - lastMono)) > 2000) { syncClock(); }
+    if (Math.abs((nowWall - lastWall) - (nowMono - lastMono)) > 2000) { syncClock(); report("resync"); }
     lastWall = nowWall; lastMono = nowMono;
     var left = Math.max(0, Math.ceil((endAt - nowMono) / 1000));
     timerValue.textContent = format(left);
-    [[600, "10 minutes left."], [300, "5 minutes left."], [60, "1 minute left."]].forEach(function (w) {
+    [[600, t("ten_minutes")], [300, t("five_minutes")], [60, t("one_minute")]].forEach(function (w) {
       if (left <= w[0] && left > w[0] - 30 && !warned[w[0]]) {
         warned[w[0]] = true;
         timerAlert.textContent = w[1];
@@ -69,7 +95,9 @@
     tick();
     setInterval(tick, 250);
     setInterval(syncClock, 30000);
-    document.addEventListener("visibilitychange", function () { if (!document.hidden) { syncClock(); } });
+    document.addEventListener("visibilitychange", function () {
+      if (!document.hidden) { syncClock(); report("resync"); }
+    });
     window.addEventListener("focus", syncClock);
   }
 
@@ -136,24 +164,23 @@
           // Logged out, or the session behind this page's token has ended:
           // the answer is fine, the page is stale. Keep it queued; the next
           // page load (after logging in again) sends it.
-          setStatus("Not saved: " + (res.data.error || "your session has ended.") +
-                    " Your answer is kept on this device and sent when you reload the page.", "error");
+          setStatus(t("not_saved", { reason: res.data.error || t("session_ended") }) + " " + t("kept"), "error");
           resolve();
         } else if (res.r.ok) {
           if (pending[url] === body) { delete pending[url]; }
           storeQueue();
           retryDelay = 1000;
           if (typeof res.data.remaining_seconds === "number") { setRemaining(res.data.remaining_seconds); }
-          setStatus("Saved " + new Date().toLocaleTimeString([], { hour12: false }), "saved");
+          setStatus(t("saved", { time: new Date().toLocaleTimeString(document.documentElement.lang, { hour12: false }) }), "saved");
           flush().then(resolve, reject);
         } else if (res.r.status === 409) {
           delete pending[url]; storeQueue();
-          setStatus(res.data.error || "This exam has ended.", "error");
+          setStatus(res.data.error || t("ended"), "error");
           if (res.data.result_url) { window.location.assign(res.data.result_url); }
           resolve();
         } else if (res.r.status >= 400 && res.r.status < 500) {
           delete pending[url]; storeQueue();
-          setStatus("Not saved: " + (res.data.error || "the answer was refused"), "error");
+          setStatus(t("not_saved", { reason: res.data.error || t("refused") }), "error");
           resolve();
         } else {
           retry(); reject(new Error("server error"));
@@ -166,8 +193,7 @@
   }
 
   function retry() {
-    setStatus(navigator.onLine === false ? "Connection lost - answers are kept and sent when it returns"
-                                         : "Not saved - retrying", "retrying");
+    setStatus(navigator.onLine === false ? t("offline") : t("retrying"), "retrying");
     if (retryTimer) { return; }
     retryTimer = setTimeout(function () { retryTimer = null; flush().catch(function () {}); }, retryDelay);
     retryDelay = Math.min(retryDelay * 2, 15000);
@@ -176,7 +202,7 @@
   function save() {
     pending[form.dataset.saveUrl] = currentState();
     storeQueue();
-    setStatus("Saving...", "saving");
+    setStatus(t("saving"), "saving");
     flush().catch(function () {});
   }
 
@@ -192,7 +218,7 @@
       if (el.name === "choice" && el.type === "checkbox" && el.checked &&
           form.querySelectorAll("input[name=choice]:checked").length > choose) {
         el.checked = false;
-        setStatus("Select no more than " + choose + " options; clear one first.", "error");
+        setStatus(t("too_many", { n: choose }), "error");
         return;
       }
       if (el.name === "struck") { el.closest("li").classList.toggle("struck", el.checked); }
@@ -203,13 +229,14 @@
       document.getElementById("seconds-spent").value = secondsSpent();
       if (navigator.onLine === false) {
         event.preventDefault();
-        setStatus("Connection lost - stay on this question until it returns", "retrying");
+        setStatus(t("offline_stay"), "retrying");
       }
     });
 
-    window.addEventListener("online", function () { flush().catch(function () {}); syncClock(); });
+    window.addEventListener("online", function () { flush().catch(function () {}); syncClock(); report("online"); });
     window.addEventListener("offline", function () {
-      setStatus("Connection lost - answers are kept and sent when it returns", "retrying");
+      setStatus(t("offline"), "retrying");
+      report("offline");
     });
 
     // ---- Keyboard: 1-6 or A-E choose, N next, P previous, F flag.

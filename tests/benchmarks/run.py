@@ -209,8 +209,26 @@ def steady(label: str, url: str, workdir: Path) -> int:
             if p99 is None or p99 >= 150 or failures:
                 break
             held = learners
+        peaks = worker_peak_rss(server.pid)
     print(f"steady learners {label} {held}", flush=True)
+    print(f"rss worker {label} MB {max(peaks) if peaks else 0:.0f} "
+          f"(each worker's peak: {', '.join(f'{p:.0f}' for p in peaks)})", flush=True)
     return held
+
+
+def worker_peak_rss(master_pid: int) -> list[float]:
+    """Each gunicorn worker's peak resident memory (VmHWM) in MB, read from /proc."""
+    peaks = []
+    children = subprocess.run(["pgrep", "-P", str(master_pid)], capture_output=True, text=True).stdout.split()
+    for pid in children:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        match = re.search(r"VmHWM:\s+(\d+) kB", status)
+        if match:
+            peaks.append(int(match.group(1)) / 1024)
+    return peaks
 
 
 def percentile(values, p):

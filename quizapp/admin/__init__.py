@@ -1,0 +1,7 @@
+"""The administrators' area: problem reports, accommodations, attempt timelines."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+from . import routes  # noqa: E402,F401

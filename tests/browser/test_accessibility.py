@@ -1,0 +1,138 @@
+"""Every page, in English and Japanese, scanned with axe-core (through axe-playwright-python):
+no serious or critical WCAG violation, in the light and the dark theme; at 320 CSS px and at
+200 % zoom nothing needs sideways scrolling; an exam taken in Japanese from start to result."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from ..conftest import PASSWORD, load_into, translate_bank
+
+pytestmark = pytest.mark.browser
+
+AXE = Axe()
+SERIOUS = {"serious", "critical"}
+
+
+def violations(page) -> list[str]:
+    """Serious and critical axe-core findings on the page as it is now."""
+    result = AXE.run(page, options={"runOnly": {"type": "tag",
+                                                "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}})
+    return [f"{v['id']}: {v['help']} ({', '.join(n['target'][0] for n in v['nodes'][:3])})"
+            for v in result.response["violations"] if v.get("impact") in SERIOUS]
+
+
+def fits_the_width(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1")
+
+
+def walk(page, words):
+    """Visit every page a learner meets, in order; yield (name, url) after each arrives."""
+    page.goto("/auth/register")
+    yield "register"
+    page.get_by_label(words["email"]).fill("learner@example.com")
+    page.get_by_label(words["password"], exact=True).fill(PASSWORD)
+    page.get_by_label(words["repeat"]).fill(PASSWORD)
+    page.get_by_role("button", name=words["create"]).click()
+    yield "log-in"
+    page.get_by_label(words["password"], exact=True).fill(PASSWORD)
+    page.get_by_role("button", name=words["log_in"], exact=True).click()
+    page.goto("/")
+    yield "home"
+    page.goto("/tracks/test-architect")
+    yield "track"
+    page.get_by_role("button", name=words["start"]).click()
+    expect(page.locator("#answer-form")).to_be_visible()
+    yield "question"
+    page.locator("input[name=choice]").first.check()
+    page.get_by_role("button", name=words["review_submit"]).click()
+    yield "summary"
+    page.get_by_role("button", name=words["submit"]).click()
+    expect(page).to_have_url(re.compile(r"/result$"))
+    yield "result"
+    page.goto(page.url.replace("/result", "/review"))
+    yield "review"
+    page.goto("/history")
+    yield "history"
+    page.goto("/account")
+    yield "account"
+    page.goto("/no-such-page")
+    yield "not found"
+
+
+WORDS = {
+    "en-US": {"email": "Email", "password": "Password", "repeat": "Repeat password", "create": "Create account",
+              "log_in": "Log in", "start": "Start exam", "review_submit": "Review and submit",
+              "submit": "Submit exam"},
+    "ja-JP": {"email": "メールアドレス", "password": "パスワード", "repeat": "パスワード (確認)",
+              "create": "アカウントを作成", "log_in": "ログイン", "start": "試験を開始",
+              "review_submit": "見直して提出", "submit": "試験を提出"},
+}
+
+
+@pytest.mark.parametrize("locale", sorted(WORDS))
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_page_passes_axe_in_both_languages_and_themes(browser, live_app, locale, scheme):
+    context = browser.new_context(base_url=live_app.base_url, locale=locale, color_scheme=scheme,
+                                  reduced_motion="reduce")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    found = {}
+    lang = locale.split("-")[0]
+    for name in walk(page, WORDS[locale]):
+        assert page.get_attribute("html", "lang") == lang, name
+        found[name] = violations(page)
+    context.close()
+    assert len(found) == 11
+    assert {name: v for name, v in found.items() if v} == {}
+
+
+@pytest.mark.parametrize("width", [320, 640])  # 640: a 1280 px window at 200 % zoom
+def test_no_page_needs_sideways_scrolling(browser, live_app, width):
+    context = browser.new_context(base_url=live_app.base_url, viewport={"width": width, "height": 800})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    too_wide = [name for name in walk(page, WORDS["en-US"]) if not fits_the_width(page)]
+    context.close()
+    assert too_wide == []
+
+
+def test_a_whole_exam_in_japanese(browser, live_app, tmp_path):
+    root = tmp_path / "banks"
+    # The live app's bank, now with Japanese: the translation is loaded like a bank sync.
+    from ..conftest import write_bank
+    write_bank(root, per_domain=8, min_q=5, max_q=5)
+    translate_bank(root)
+    load_into(live_app, root)
+    context = browser.new_context(base_url=live_app.base_url, locale="ja-JP")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    words = WORDS["ja-JP"]
+    steps = walk(page, words)
+    for name in steps:
+        if name == "track":
+            break
+    page.get_by_label("日本語").check()
+    page.get_by_role("button", name=words["start"]).click()
+    for position in range(1, 6):
+        expect(page.get_by_role("heading", name=f"問題 {position} / 5")).to_be_visible()
+        expect(page.locator(".stem")).to_contain_text("日本語の問題文")
+        page.locator("input[name=choice]").first.check()
+        expect(page.locator("#save-status")).to_contain_text("保存しました")
+        if position < 5:
+            page.get_by_role("button", name="次へ").click()
+    page.screenshot(path=str(tmp_path / "question-ja.png"))
+    page.get_by_role("button", name=words["review_submit"]).click()
+    page.get_by_role("button", name=words["submit"]).click()
+    expect(page.get_by_role("heading", name=re.compile("^結果: "))).to_be_visible()
+    expect(page.locator("body")).to_contain_text("所要時間")
+    page.get_by_role("link", name="すべての回答を確認").click()
+    expect(page.locator(".review-item").first).to_contain_text("日本語の解説")
+    page.locator("details.original summary").first.click()
+    expect(page.locator("details.original").first).to_contain_text("SECRET-EXPLANATION")
+    assert violations(page) == []
+    context.close()

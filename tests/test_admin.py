@@ -1,0 +1,217 @@
+"""Administrators: the role, problem reports and their triage, accommodations, attempt timelines."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+
+import time_machine
+from sqlalchemy import func, select
+
+from quizapp.extensions import db
+from quizapp.models import Attempt, QuestionReport, now_utc
+
+from .conftest import Auth, csrf_from, start_exam
+
+
+def make_admin(app, email="boss@example.com"):
+    client = app.test_client()
+    Auth(client).register(email)
+    result = app.test_cli_runner().invoke(args=["users", "admin", email])
+    assert f"{email} is an administrator." in result.output
+    return client
+
+
+def finish(client, attempt_id, answers=(("A", False),)):
+    token = csrf_from(client.get(f"/attempts/{attempt_id}/questions/1").get_data(as_text=True))
+    for seq, (letter, flagged) in enumerate(answers, start=1):
+        response = client.post(f"/attempts/{attempt_id}/questions/1/save", content_type="application/json",
+                               data=json.dumps({"seq": seq, "selected": [letter], "flagged": flagged}),
+                               headers={"X-CSRFToken": token, "Accept": "application/json"})
+        assert response.status_code == 200
+    client.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": token})
+    return token
+
+
+def test_the_admin_area_is_404_to_everyone_but_administrators(synced, learner):
+    assert synced.test_client().get("/admin").status_code == 404
+    assert learner.get("/admin").status_code == 404
+    assert learner.get("/admin/reports").status_code == 404
+    boss = make_admin(synced)
+    assert boss.get("/admin").status_code == 200
+    assert "Administration" in boss.get("/").get_data(as_text=True)
+    synced.test_cli_runner().invoke(args=["users", "admin", "boss@example.com", "--revoke"])
+    assert boss.get("/admin").status_code == 404
+    missing = synced.test_cli_runner().invoke(args=["users", "admin", "nobody@example.com"])
+    assert missing.exit_code != 0 and "no account has the email" in missing.output
+
+
+def report(client, attempt_id, reason="wrong_key", comment="Option B is right per the docs."):
+    page = client.get(f"/attempts/{attempt_id}/review").get_data(as_text=True)
+    return client.post(f"/attempts/{attempt_id}/questions/1/report",
+                       data={"reason": reason, "comment": comment, "csrf_token": csrf_from(page)})
+
+
+def reports(app):
+    with app.app_context():
+        return db.session.scalars(select(QuestionReport)).all()
+
+
+def test_a_learner_reports_a_question_and_sees_the_outcome(synced, learner):
+    attempt_id = start_exam(learner)
+    finish(learner, attempt_id)
+    assert "Report a problem with this question" in learner.get(f"/attempts/{attempt_id}/review").get_data(as_text=True)
+    response = report(learner, attempt_id)
+    assert response.status_code == 302 and response.headers["Location"].endswith("#q1")
+    assert "have not looked at it yet" in learner.get(f"/attempts/{attempt_id}/review").get_data(as_text=True)
+    # One open report per learner and question version.
+    report(learner, attempt_id, comment="again")
+    assert len(reports(synced)) == 1
+    boss = make_admin(synced)
+    queue = boss.get("/admin/reports").get_data(as_text=True)
+    assert "Option B is right per the docs." in queue and "learner@example.com" in queue
+    assert "SECRET-EXPLANATION" in queue  # the item's explanation, for the author deciding
+    report_id = reports(synced)[0].id
+    token = csrf_from(queue)
+    assert boss.post(f"/admin/reports/{report_id}", data={"status": "maybe", "csrf_token": token}).status_code == 400
+    boss.post(f"/admin/reports/{report_id}", data={"status": "fixed", "note": "Key corrected in the bank.",
+                                                   "csrf_token": token})
+    review = learner.get(f"/attempts/{attempt_id}/review").get_data(as_text=True)
+    assert "Your report: fixed. Note from the authors: Key corrected in the bank." in review
+    # Once resolved, the learner may report the same question again.
+    report(learner, attempt_id, reason="typo", comment="")
+    assert len(reports(synced)) == 2
+
+
+def test_reports_refuse_bad_input_and_change_nothing(synced, learner, other_learner):
+    attempt_id = start_exam(learner)
+    finish(learner, attempt_id)
+    assert report(learner, attempt_id, reason="nonsense").status_code == 400
+    assert report(learner, attempt_id, comment="x" * 2001).status_code == 400
+    page = other_learner.get("/").get_data(as_text=True)
+    assert other_learner.post(f"/attempts/{attempt_id}/questions/1/report",
+                              data={"reason": "typo", "csrf_token": csrf_from(page)}).status_code == 404
+    in_progress = start_exam(other_learner)
+    assert other_learner.post(f"/attempts/{in_progress}/questions/1/report",
+                              data={"reason": "typo", "csrf_token": csrf_from(page)}).status_code == 404
+    assert reports(synced) == []
+
+
+def test_reports_are_throttled_per_learner(synced, learner):
+    synced.config["REPORT_LIMIT"] = 2
+    attempt_id = start_exam(learner)
+    finish(learner, attempt_id)
+    for position in (1, 2):
+        page = learner.get(f"/attempts/{attempt_id}/review").get_data(as_text=True)
+        learner.post(f"/attempts/{attempt_id}/questions/{position}/report",
+                     data={"reason": "typo", "csrf_token": csrf_from(page)})
+    page = learner.get(f"/attempts/{attempt_id}/review").get_data(as_text=True)
+    refused = learner.post(f"/attempts/{attempt_id}/questions/3/report", data={"reason": "typo", "csrf_token": csrf_from(page)})
+    assert refused.status_code == 429 and len(reports(synced)) == 2
+
+
+def test_reports_list_cli(synced, learner):
+    attempt_id = start_exam(learner)
+    finish(learner, attempt_id)
+    report(learner, attempt_id)
+    runner = synced.test_cli_runner()
+    text = runner.invoke(args=["reports", "list"]).output
+    assert "1 open report(s) on 1 question(s)." in text and "wrong_key by learner@example.com" in text
+    data = json.loads(runner.invoke(args=["reports", "list", "--json"]).output)
+    assert data["questions"][0]["reports"][0]["comment"] == "Option B is right per the docs."
+    assert data["questions"][0]["answer"] and data["questions"][0]["references"]
+    assert "0 fixed report(s)" in runner.invoke(args=["reports", "list", "--status", "fixed"]).output
+
+
+def grant(boss, email="learner@example.com", track="test-architect", percent="150", extra="0"):
+    page = boss.get("/admin/accommodations").get_data(as_text=True)
+    return boss.post("/admin/accommodations", data={"email": email, "track": track, "percent": percent,
+                                                   "extra_minutes": extra, "csrf_token": csrf_from(page)})
+
+
+def test_an_accommodated_learner_gets_the_longer_clock_at_every_edge(synced, learner):
+    boss = make_admin(synced)
+    assert grant(boss, email="nobody@example.com").status_code == 422
+    assert grant(boss, percent="300").status_code == 422
+    assert grant(boss).status_code == 302
+    assert "You have extra time: 135 minutes instead of 90." in learner.get("/tracks/test-architect").get_data(as_text=True)
+    started = now_utc()
+    attempt_id = start_exam(learner)
+    with synced.app_context():
+        attempt = db.session.get(Attempt, attempt_id)
+        assert attempt.minutes_allowed == 135
+        assert abs((attempt.deadline - attempt.started_at) - timedelta(minutes=135)) < timedelta(seconds=1)
+        deadline = attempt.deadline
+    token = csrf_from(learner.get(f"/attempts/{attempt_id}/questions/1").get_data(as_text=True))
+    runner = synced.test_cli_runner()
+    with time_machine.travel(started + timedelta(minutes=91), tick=False):
+        assert "Closed 0 overdue" in runner.invoke(args=["attempts", "close-overdue"]).output
+        assert learner.get(f"/attempts/{attempt_id}/clock").json["remaining_seconds"] > 43 * 60
+    with time_machine.travel(deadline + timedelta(seconds=29), tick=False):
+        saved = learner.post(f"/attempts/{attempt_id}/questions/1/save", content_type="application/json",
+                             data=json.dumps({"seq": 1, "selected": ["A"]}),
+                             headers={"X-CSRFToken": token, "Accept": "application/json"})
+        assert saved.status_code == 200  # in the grace after the longer deadline
+    with time_machine.travel(deadline + timedelta(seconds=31), tick=False):
+        assert "Closed 1 overdue" in runner.invoke(args=["attempts", "close-overdue"]).output
+    with synced.app_context():
+        attempt = db.session.get(Attempt, attempt_id)
+        assert attempt.finished_at == deadline and attempt.finished_by == "close-overdue"
+
+
+def test_extra_minutes_for_all_tracks_and_a_track_setting_wins(synced, learner):
+    boss = make_admin(synced)
+    grant(boss, track="all", percent="100", extra="20")
+    assert "110 minutes instead of 90" in learner.get("/tracks/test-architect").get_data(as_text=True)
+    grant(boss, track="test-architect", percent="200", extra="0")
+    assert "180 minutes instead of 90" in learner.get("/tracks/test-architect").get_data(as_text=True)
+
+
+def test_the_timeline_lists_the_whole_attempt(synced, learner):
+    start = now_utc()
+    with time_machine.travel(start, tick=False):
+        attempt_id = start_exam(learner)
+        token = csrf_from(learner.get(f"/attempts/{attempt_id}/questions/1").get_data(as_text=True))
+    for offset, kind in ((10, "offline"), (20, "online"), (30, "resync")):
+        with time_machine.travel(start + timedelta(seconds=offset), tick=False):
+            assert learner.post(f"/attempts/{attempt_id}/events", content_type="application/json",
+                                data=json.dumps({"kind": kind}), headers={"X-CSRFToken": token}).json == {"recorded": True}
+    with time_machine.travel(start + timedelta(seconds=35), tick=False):
+        assert learner.post(f"/attempts/{attempt_id}/events", content_type="application/json",
+                            data=json.dumps({"kind": "cheat"}), headers={"X-CSRFToken": token}).status_code == 422
+    with time_machine.travel(start + timedelta(seconds=40), tick=False):
+        finish(learner, attempt_id, answers=(("A", False), ("A", True), ("C", True)))
+        html = learner.get(f"/attempts/{attempt_id}/timeline").get_data(as_text=True)
+        result = learner.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
+    lines = re.findall(r"<td>\s*((?:Started|Question|The page|The connection|Submitted)[^<]*)", html)
+    assert [line.strip() for line in lines] == [
+        "Started (90 minutes allowed)", "The page lost its connection", "The connection came back",
+        "The page re-synced its clock (after sleep or coming back to the tab)",
+        "Question 1: answered A", "Question 1: flagged", "Question 1: answered C", "Submitted by the learner"]
+    assert "Timeline" in result
+    boss = make_admin(synced)
+    assert "Question 1: answered C" in boss.get(f"/admin/attempts/{attempt_id}/timeline").get_data(as_text=True)
+    other = synced.test_client()
+    Auth(other).register("other@example.com")
+    assert other.get(f"/attempts/{attempt_id}/timeline").status_code == 404
+
+
+def test_the_page_at_zero_is_recorded_as_the_one_that_submitted(synced, learner):
+    attempt_id = start_exam(learner)
+    token = csrf_from(learner.get(f"/attempts/{attempt_id}/questions/1").get_data(as_text=True))
+    learner.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": token, "by": "page"})
+    assert "by the page at zero" in learner.get(f"/attempts/{attempt_id}/timeline").get_data(as_text=True)
+
+
+def test_page_events_are_capped_per_attempt(synced, learner, monkeypatch):
+    import quizapp.exams.attempts as attempts
+    monkeypatch.setattr(attempts, "MAX_EVENTS", 3)  # the start counts as one
+    attempt_id = start_exam(learner)
+    token = csrf_from(learner.get(f"/attempts/{attempt_id}/questions/1").get_data(as_text=True))
+    statuses = [learner.post(f"/attempts/{attempt_id}/events", content_type="application/json",
+                             data=json.dumps({"kind": "resync"}), headers={"X-CSRFToken": token}).status_code
+                for _ in range(4)]
+    assert statuses == [200, 200, 429, 429]
+    with synced.app_context():
+        assert db.session.scalar(select(func.count()).select_from(attempts.AttemptEvent)) == 3
