@@ -44,3 +44,11 @@ def test_time_run_counts_whole_seconds_and_stops_at_the_deadline():
     assert clock.seconds_run(START, DEADLINE, DEADLINE + timedelta(hours=3)) == 90 * 60
     # A server clock a little behind the one that started the attempt: never negative.
     assert clock.seconds_run(START, DEADLINE, START - timedelta(seconds=5)) == 0
+
+
+def test_an_accommodation_lengthens_the_exam_and_never_takes_a_minute_away():
+    assert clock.minutes_allowed(90) == 90
+    assert clock.minutes_allowed(90, 150) == 135
+    assert clock.minutes_allowed(90, 125) == 113            # 112.5 minutes, rounded up
+    assert clock.minutes_allowed(90, 100, 15) == 105
+    assert clock.minutes_allowed(45, 133, 10) == 70         # 59.85 rounded up, then 10 more
