@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test bench clean translations
+.PHONY: run test bench mutation clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+$(VENV)/.installed-mutation: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test,mutation]'
 	touch $@
 
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
@@ -44,5 +48,16 @@ bench: $(VENV)/.installed-bench translations
 		|| { echo "make bench needs wrk: sudo apt-get install wrk"; exit 1; }
 	$(BIN)/python -m tests.benchmarks.run
 
+# Mutation testing of the exam's rules and the attempt operations (the files
+# and tests are in pyproject's [tool.mutmut]). Not part of `make test` or CI:
+# it takes about half an hour on 2 cores. Starts afresh each time, so results
+# never come from older code or tests; MUTATION_JOBS sets the workers.
+MUTATION_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+mutation: $(VENV)/.installed-mutation translations
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children $(MUTATION_JOBS) > mutation.log 2>&1 \
+		|| { tail -n 40 mutation.log; exit 1; }
+	$(BIN)/python tests/mutation/score.py
+
 clean:
-	rm -rf $(VENV) instance
+	rm -rf $(VENV) instance mutants mutation.log

@@ -5,11 +5,12 @@ import re
 import threading
 from datetime import timedelta
 
+import pytest
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from quizapp.database import write_intent
-from quizapp.exams.attempts import finish_attempt, labels_for
+from quizapp.exams.attempts import finish_attempt, keys_for, labels_for
 from quizapp.extensions import db
 from quizapp.models import Attempt, AttemptQuestion, QuestionVersion
 
@@ -115,6 +116,55 @@ def test_retried_and_older_saves_never_overwrite_a_newer_answer(synced, learner)
     assert again.status_code == 200 and again.json["saved"] is False
     item, _ = items(synced, attempt_id)[0]
     assert item.selected == [item.choice_order[1]]
+
+
+def test_a_form_post_after_autosaves_never_lets_an_older_retried_autosave_win(synced, learner):
+    attempt_id = start_exam(learner)
+    # The page autosaves A, then B; the learner then picks C and presses Next.
+    assert save(learner, attempt_id, 1, {"seq": 1, "selected": ["A"]}).json["saved"]
+    assert save(learner, attempt_id, 1, {"seq": 2, "selected": ["B"]}).json["saved"]
+    csrf = token(learner, attempt_id)
+    response = learner.post(f"/attempts/{attempt_id}/questions/1", data={
+        "csrf_token": csrf, "choice": ["C"], "go": "next"})
+    assert response.status_code == 302
+    # Retries of the older autosaves arrive late: acknowledged, not applied.
+    for seq, label in ((2, "B"), (1, "A")):
+        late = save(learner, attempt_id, 1, {"seq": seq, "selected": [label]}, csrf=csrf)
+        assert late.status_code == 200 and late.json["saved"] is False and late.json["seq"] == 3
+    item, _ = items(synced, attempt_id)[0]
+    assert item.selected == [item.choice_order[2]] and item.save_seq == 3
+    # The page shown again counts on from there, and its next autosave applies.
+    page = learner.get(f"/attempts/{attempt_id}/questions/1").get_data(as_text=True)
+    assert 'data-seq="3"' in page
+    assert save(learner, attempt_id, 1, {"seq": 4, "selected": ["D"]}, csrf=csrf).json["seq"] == 4
+    assert items(synced, attempt_id)[0][0].selected == [item.choice_order[3]]
+
+
+def test_options_are_single_shown_letters(synced, learner):
+    attempt_id = start_exam(learner)
+    csrf = token(learner, attempt_id)
+    save(learner, attempt_id, 1, {"seq": 1, "selected": ["A"]}, csrf=csrf)
+    for selected in (["AB"], [""], ["a"], ["A", "AB"], [" A"]):
+        response = save(learner, attempt_id, 1, {"seq": 2, "selected": selected}, csrf=csrf)
+        assert response.status_code == 422, selected
+        response = save(learner, attempt_id, 1, {"seq": 2, "selected": ["B"], "struck": selected}, csrf=csrf)
+        assert response.status_code == 422, selected
+    item, _ = items(synced, attempt_id)[0]
+    assert item.selected == [item.choice_order[0]] and item.struck == [] and item.save_seq == 1
+    # Every letter shown is accepted, as the option it is shown for.
+    assert save(learner, attempt_id, 1, {"seq": 3, "selected": ["D"], "struck": ["A", "C"]},
+                csrf=csrf).json["saved"]
+    item, _ = items(synced, attempt_id)[0]
+    assert item.selected == [item.choice_order[3]]
+    assert item.struck == [item.choice_order[0], item.choice_order[2]]
+
+
+def test_keys_for_maps_shown_letters_back_and_refuses_anything_else():
+    order = ["c", "a", "d", "b"]
+    assert keys_for(order, ["A", "D", "B"]) == ["c", "b", "a"]
+    assert keys_for(order, []) == []
+    for labels in (["E"], ["F"], ["AB"], [""], ["a"], [1], [None], ["A", "Z"]):
+        assert keys_for(order, labels) is None, labels
 
 
 def test_save_refuses_unknown_options_and_bad_bodies_without_changing_data(synced, learner):
@@ -372,6 +422,270 @@ def test_question_page_runs_a_fixed_number_of_queries(synced, learner, count_que
     assert len(statements) == 5, statements
 
 
+# ---- Which questions an exam draws (start_attempt over the synced banks).
+
+def draw(app, seed=None, email="learner@example.com", slug="test-architect"):
+    """Start an exam with a fixed seed as `email`: [(bank id, version id, choice order)]."""
+    from quizapp.exams.attempts import start_attempt
+    from quizapp.models import Question, Track
+
+    from .conftest import NOW, user_id
+
+    uid = user_id(app, email)
+    with app.app_context():
+        track = db.session.scalar(select(Track).where(Track.slug == slug))
+        new = start_attempt(db.session, uid, track, NOW, seed=seed)
+        rows = db.session.execute(
+            select(Question.bank_id, AttemptQuestion.question_version_id, AttemptQuestion.choice_order)
+            .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.question_version_id)
+            .join(Question, Question.id == QuestionVersion.question_id)
+            .where(AttemptQuestion.attempt_id == new.id).order_by(AttemptQuestion.position)).all()
+        finish_attempt(db.session, new, NOW)
+        db.session.commit()
+        return [tuple(r) for r in rows]
+
+
+def edit_bank(banks_dir, name, old, new, slug="test-architect"):
+    path = banks_dir / slug / name
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def test_a_second_exam_avoids_the_questions_of_the_first(synced, learner, other_learner):
+    first = {bank_id for bank_id, _, _ in draw(synced, seed=1)}
+    second = {bank_id for bank_id, _, _ in draw(synced, seed=1)}
+    assert len(second) == 5 and not first & second
+    # Only one's own history counts: with none, the same seed draws the same questions.
+    assert {bank_id for bank_id, _, _ in draw(synced, seed=1, email="other@example.com")} == first
+    # The third takes the two payments questions still unseen and repeats one.
+    third = {bank_id for bank_id, _, _ in draw(synced, seed=1)}
+    unseen = {f"payments-{n:03d}" for n in range(1, 9)} - first - second
+    assert len(unseen) == 2 and unseen <= third and len(third & (first | second)) == 1
+
+
+def test_retired_questions_are_never_drawn(synced, learner, banks_dir):
+    # Payments keeps three questions, exactly what an exam asks of it.
+    path = banks_dir / "test-architect" / "payments.yaml"
+    head, *questions = path.read_text().split("  - id: ")
+    path.write_text(head + "".join("  - id: " + q for q in questions if q.startswith(
+        ("payments-001", "payments-002", "payments-003"))))
+    assert synced.test_cli_runner().invoke(args=["banks", "sync"]).exit_code == 0
+    for seed in range(5):
+        payments = {bank_id for bank_id, _, _ in draw(synced, seed) if bank_id.startswith("payments")}
+        assert payments == {"payments-001", "payments-002", "payments-003"}, seed
+
+
+def test_an_edited_question_is_drawn_in_its_new_version_and_scored_on_its_new_key(synced, learner, banks_dir):
+    old = {bank_id: version for bank_id, version, _ in draw(synced, seed=3)}
+    for name in ("payments.yaml", "connect.yaml"):
+        # The authors fix every single-answer key: c, not b, is right now.
+        edit_bank(banks_dir, name, "    answer: b\n", "    answer: c\n")
+        edit_bank(banks_dir, name, "because Bravo is right.", "because Charlie is right.")
+    assert synced.test_cli_runner().invoke(args=["banks", "sync"]).exit_code == 0
+    attempt_id = start_exam(learner)
+    rows = items(synced, attempt_id)
+    assert len(rows) == 5
+    with synced.app_context():
+        from quizapp.models import Question
+        current = dict(db.session.execute(
+            select(Question.id, Question.current_hash)).all())
+    for item, version in rows:
+        assert version.content_hash == current[version.question_id]
+        assert old.get(version.question_id) != version.id
+        if item.choose == 1:
+            assert version.answer == ["c"] and "Charlie is right" in version.explanation
+    for item, version in rows:
+        save(learner, attempt_id, item.position, {"seq": 1, "selected": right_labels(item, version)})
+    learner.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": token(learner, attempt_id)})
+    assert attempt(synced, attempt_id).correct_count == 5
+
+
+def test_an_exam_draws_only_from_its_own_track(app, banks_dir, auth):
+    from .conftest import load_into, write_bank
+
+    write_bank(banks_dir, slug="second-architect")
+    load_into(app, banks_dir)
+    auth.register()
+    with app.app_context():
+        from quizapp.models import Question, Track
+        second = db.session.scalar(select(Track.id).where(Track.slug == "second-architect"))
+        theirs = set(db.session.scalars(select(QuestionVersion.id).join(
+            Question, Question.id == QuestionVersion.question_id).where(Question.track_id == second)))
+    for seed in range(4):
+        assert not {version for _, version, _ in draw(app, seed)} & theirs, seed
+
+
+def test_choices_are_shuffled_except_where_the_bank_keeps_their_order(synced, learner, banks_dir):
+    # Every single-answer payments question keeps its order; the rest shuffle.
+    edit_bank(banks_dir, "payments.yaml", "    answer: b\n", "    answer: b\n    shuffle: false\n")
+    assert synced.test_cli_runner().invoke(args=["banks", "sync"]).exit_code == 0
+    orders = {"kept": [], "shuffled": []}
+    for seed in range(6):
+        for bank_id, _, order in draw(synced, seed):
+            number = int(bank_id.rsplit("-", 1)[1])
+            kept = bank_id.startswith("payments") and number % 4
+            orders["kept" if kept else "shuffled"].append(order)
+    assert orders["kept"] and all(order == ["a", "b", "c", "d"] for order in orders["kept"])
+    assert any(order != sorted(order) for order in orders["shuffled"])
+
+
+def test_finishing_one_attempt_leaves_everyone_elses_in_progress(synced, learner, other_learner):
+    mine = start_exam(learner)
+    theirs = start_exam(other_learner)
+    for client, attempt_id in ((learner, mine), (other_learner, theirs)):
+        for item, version in items(synced, attempt_id)[:2]:
+            save(client, attempt_id, item.position, {"seq": 1, "selected": right_labels(item, version)})
+    learner.post(f"/attempts/{mine}/submit", data={"csrf_token": token(learner, mine)})
+    assert attempt(synced, mine).status == "submitted" and attempt(synced, mine).correct_count == 2
+    still = attempt(synced, theirs)
+    assert still.status == "in_progress" and still.finished_at is None and still.correct_count is None
+    # The other learner carries on, and their own submission scores their own answers.
+    item, version = items(synced, theirs)[2]
+    assert save(other_learner, theirs, item.position,
+                {"seq": 1, "selected": right_labels(item, version)}).json["saved"]
+    other_learner.post(f"/attempts/{theirs}/submit", data={"csrf_token": token(other_learner, theirs)})
+    assert attempt(synced, theirs).status == "submitted" and attempt(synced, theirs).correct_count == 3
+
+
+def test_start_resumes_only_your_own_attempt_on_the_same_track(app, banks_dir, auth):
+    from .conftest import load_into, write_bank
+
+    write_bank(banks_dir, slug="second-architect")
+    load_into(app, banks_dir)
+    auth.register()
+    learner = auth.client
+    other = app.test_client()
+    Auth(other).register("other@example.com")
+    mine = start_exam(learner)
+    # Someone else starting the same track gets their own exam.
+    theirs = start_exam(other)
+    assert theirs != mine
+    # Starting another track starts a new exam there; each track resumes its own.
+    second = start_exam(learner, "second-architect")
+    assert second not in (mine, theirs)
+    assert start_exam(learner) == mine and start_exam(learner, "second-architect") == second
+    assert start_exam(other) == theirs
+    with app.app_context():
+        from quizapp.models import Track
+        slugs = dict(db.session.execute(select(Attempt.id, Track.slug).join(Track)).all())
+    assert slugs == {mine: "test-architect", theirs: "test-architect", second: "second-architect"}
+
+
+def test_save_answer_says_what_became_of_each_save(synced, learner, other_learner):
+    from quizapp.exams.attempts import save_answer
+
+    from .conftest import user_id
+
+    attempt_id = start_exam(learner)
+    # Position 1 asks for one option, position 2 for two, whatever the draw.
+    with synced.app_context():
+        single = db.session.scalar(select(QuestionVersion).where(
+            ~QuestionVersion.stem.contains("(Choose two.)")))
+        db.session.execute(update(AttemptQuestion).where(
+            AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.position == 1).values(
+            question_version_id=single.id, choose=1, choice_order=["d", "c", "b", "a"]))
+        db.session.commit()
+    make_choose_two(synced, attempt_id, 2)
+    with synced.app_context():
+        db.session.execute(update(AttemptQuestion).where(
+            AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.position == 2).values(
+            choice_order=["e", "d", "c", "b", "a"]))
+        db.session.commit()
+    mine, theirs = user_id(synced), user_id(synced, "other@example.com")
+    with synced.app_context():
+        started, deadline = db.session.get(Attempt, attempt_id).started_at, db.session.get(Attempt, attempt_id).deadline
+
+        def call(position=1, seq=1, selected=("A",), struck=(), seconds=None, after=75, owner=mine):
+            result = save_answer(
+                db.session, user_id=owner, attempt_id=attempt_id, position=position, seq=seq,
+                selected=list(selected), flagged=False, struck=list(struck), seconds_spent=seconds,
+                now=started + timedelta(seconds=after), grace_seconds=30)
+            db.session.commit()
+            # The message as an English-speaking learner reads it.
+            return result.status, result.message % result.values, result.seq, result.deadline
+
+        assert call(seq=1, selected=["B"], after=0) == ("saved", "", 1, deadline)
+        assert call(seq=1, selected=["C"]) == ("stale", "A newer answer is already saved.", 1, deadline)
+        assert call(seq=None, selected=["C"], seconds=20) == ("saved", "", 2, deadline)
+        assert call(seq=5, selected=["D"], seconds=3000) == ("saved", "", 5, deadline)
+        # The changes are kept with the second of the attempt they came at; the
+        # time figure is capped at the time the attempt has run.
+        item = db.session.scalar(select(AttemptQuestion).where(
+            AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.position == 1))
+        order = item.choice_order
+        assert item.changes == [[0, [order[1]], 0, 0], [75, [order[2]], 0, 0], [75, [order[3]], 0, 0]]
+        assert item.seconds_spent == 75
+        nothing = ("not_found", "No such question in your attempts.", 0, None)
+        assert call(position=99, seq=6) == nothing
+        assert call(seq=6, owner=theirs) == nothing
+        unknown = ("invalid", "That option is not part of this question.", 0, None)
+        assert call(seq=6, selected=["Z"]) == unknown
+        assert call(seq=6, struck=["Z"]) == unknown
+        assert call(seq=6, selected=["A", "B"]) == ("invalid", "Choose no more than 1 options.", 0, None)
+        assert call(position=2, seq=1, selected=["A", "B", "C"]) == (
+            "invalid", "Choose no more than 2 options.", 0, None)
+        # A choose-two answer is kept in the order the options are shown.
+        assert call(position=2, seq=1, selected=["C", "A"], struck=["E", "D"])[0] == "saved"
+        two = db.session.scalar(select(AttemptQuestion).where(
+            AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.position == 2))
+        assert two.selected == ["e", "c"] and two.struck == ["b", "a"]
+        late = 90 * 60 + 31
+        assert call(seq=7, after=late) == (
+            "closed", "Time is up: this answer arrived after the deadline.", 0, None)
+        assert db.session.get(Attempt, attempt_id).status == "timed_out"
+        assert call(seq=8) == ("closed", "This exam has ended; answers can no longer change.", 0, None)
+        with pytest.raises(ValueError, match="^save_answer needs a user_id or a login$"):
+            save_answer(db.session, attempt_id=attempt_id, position=1, seq=9, selected=[], flagged=False,
+                        struck=[], seconds_spent=None, now=started, grace_seconds=30)
+
+
+def test_an_exam_never_holds_two_questions_of_one_enemy_group(synced, learner, banks_dir):
+    # Payments 1 to 6 test the same fact: an exam takes one of them, and 7 and 8.
+    for number in range(1, 7):
+        edit_bank(banks_dir, "payments.yaml", f"  - id: payments-{number:03d}\n",
+                  f"  - id: payments-{number:03d}\n    enemy_groups: [same-fact]\n")
+    assert synced.test_cli_runner().invoke(args=["banks", "sync"]).exit_code == 0
+    for seed in range(6):
+        payments = sorted(b for b, _, _ in draw(synced, seed) if b.startswith("payments"))
+        assert len(payments) == 3 and payments[1:] == ["payments-007", "payments-008"], seed
+
+
+def test_each_exam_gets_its_own_seed_and_keeps_it(synced, learner):
+    from quizapp.exams.attempts import start_attempt
+    from quizapp.models import Track
+
+    from .conftest import NOW, user_id
+
+    uid = user_id(synced)
+    with synced.app_context():
+        track = db.session.scalar(select(Track))
+        given = start_attempt(db.session, uid, track, NOW, seed=12345)
+        finish_attempt(db.session, given, NOW)
+        seeds = []
+        for _ in range(20):
+            drawn = start_attempt(db.session, uid, track, NOW)
+            seeds.append(drawn.seed)
+            finish_attempt(db.session, drawn, NOW)
+        db.session.commit()
+        assert db.session.get(Attempt, given.id).seed == 12345
+    # Drawn from 2**31 seeds: twenty exams in a row never share one.
+    assert len(set(seeds)) == 20 and all(0 <= s < 2**31 for s in seeds)
+
+
+def test_cron_closes_every_overdue_attempt_and_only_those(synced, learner, other_learner):
+    early, late = start_exam(learner), start_exam(other_learner)
+    backdate(synced, early, 60)            # its deadline comes an hour before the other's
+    runner = synced.test_cli_runner()
+    deadline = attempt(synced, late).deadline
+    with time_machine.travel(deadline - timedelta(minutes=30), tick=False):
+        assert "Closed 1 overdue" in runner.invoke(args=["attempts", "close-overdue"]).output
+        assert attempt(synced, early).status == "timed_out" and attempt(synced, late).status == "in_progress"
+    third = start_exam(learner)
+    backdate(synced, third, 60)
+    with time_machine.travel(deadline + timedelta(minutes=1), tick=False):
+        assert "Closed 2 overdue" in runner.invoke(args=["attempts", "close-overdue"]).output
+    assert {attempt(synced, a).status for a in (early, late, third)} == {"timed_out"}
 def test_a_start_reads_outside_the_write_lock_and_caches_the_candidates(synced, learner, other_learner, count_queries):
     # The first start in this process loaded the track's candidates; later starts reuse them.
     start_exam(other_learner)

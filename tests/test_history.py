@@ -47,11 +47,27 @@ def test_result_shows_score_pass_domains_and_insight(synced, learner):
     assert "Passed: 80 %" in html and "4 of 5 correct" in html and "Pass mark 70 %" in html
     assert "5 answered, 0 unanswered, 1 flagged." in html
     # Every answer started wrong; four ended right.
-    assert "4 from wrong to right, 0 from right to wrong" in html
-    assert "Flagged questions: 1 of 1 right" in html
-    assert "Slowest questions" in html and "Question 5</a> (0 min 45 s, wrong)" in html
+    assert "<li>Changed answers: 4 from wrong to right, 0 from right to wrong, 0 from wrong to another wrong.</li>" in html
+    assert "<li>Flagged questions: 1 of 1 right (100 %)." in html
+    assert "Unflagged: 3 of 4 right (75 %).</li>" in html
+    # Slowest first: 45, 35, 25, 15 and 5 seconds.
+    slowest = re.findall(r"Question (\d)</a> \((\d+) min (\d+) s, (right|wrong)\)", html)
+    assert slowest == [("5", "0", "45", "wrong"), ("4", "0", "35", "right"), ("3", "0", "25", "right"),
+                       ("2", "0", "15", "right"), ("1", "0", "5", "right")]
     domains = re.findall(r'domain=(\w+)">', html)
     assert set(domains) == {"payments", "connect"}
+
+
+def test_an_exam_submitted_at_once_has_nothing_to_say_about_changes_or_time(synced, learner):
+    attempt_id = start_exam(learner)
+    token = csrf_from(learner.get(f"/attempts/{attempt_id}/questions/1").get_data(as_text=True))
+    learner.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": token})
+    html = learner.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert "0 of 5 correct" in html and "0 answered, 5 unanswered, 0 flagged." in html
+    assert "<li>Flagged questions: none flagged." in html and "Unflagged: 0 of 5 right (0 %).</li>" in html
+    assert "<li>Changed answers: 0 from wrong to right, 0 from right to wrong, 0 from wrong to another wrong.</li>" in html
+    # No question was open for any time, so none is among the slowest.
+    assert "Slowest questions" not in html
 
 
 def test_weakest_domain_is_listed_first(synced, learner):

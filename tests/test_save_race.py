@@ -85,3 +85,40 @@ def test_every_save_acknowledged_before_submission_is_scored(tmp_path, banks_dir
     with submit_app.app_context():
         db.engine.dispose()
     drop_app(saver_app)
+
+
+def test_a_form_post_racing_an_autosave_ends_above_it(synced, learner):
+    """An autosave (seq 7, from the learner's other tab) commits between a form post's
+    read and its write. The form post's answer is the newer one: it must leave the
+    counter above 7, so a late retry of seq 6 (sent before the form post) changes nothing."""
+    from sqlalchemy import event
+
+    from .conftest import csrf_from, start_exam
+
+    attempt_id = start_exam(learner)
+    csrf = csrf_from(learner.get(f"/attempts/{attempt_id}/questions/1").get_data(as_text=True))
+    with synced.app_context():
+        item = db.session.scalar(select(AttemptQuestion).where(
+            AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.position == 1))
+        item_id, order = item.id, item.choice_order
+        engine = db.engine
+    raced = []
+
+    def autosave_in_between(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("UPDATE ATTEMPT_QUESTIONS") and not raced:
+            raced.append(statement)
+            cursor.execute(f"UPDATE attempt_questions SET save_seq = 7 WHERE id = {item_id}")
+
+    event.listen(engine, "before_cursor_execute", autosave_in_between)
+    try:
+        response = learner.post(f"/attempts/{attempt_id}/questions/1", data={
+            "csrf_token": csrf, "choice": ["C"], "go": "stay"})
+    finally:
+        event.remove(engine, "before_cursor_execute", autosave_in_between)
+    assert response.status_code == 302 and raced
+    late = learner.post(f"/attempts/{attempt_id}/questions/1/save", json={"seq": 6, "selected": ["A"]},
+                        headers={"X-CSRFToken": csrf})
+    assert late.status_code == 200 and late.get_json()["saved"] is False
+    with synced.app_context():
+        item = db.session.get(AttemptQuestion, item_id)
+        assert item.selected == [order[2]] and item.save_seq == 8

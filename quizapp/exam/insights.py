@@ -54,6 +54,8 @@ def attempt_insight(items: Sequence[ItemFacts], slowest: int = 5) -> Insight:
 
     A changed answer compares the first answer the learner gave with the last:
     that is the decision a learner second-guessing themselves wants judged.
+    An answer counts as given once it has as many picks as the key: picking
+    the first of a "choose two" and then the second is not a change of mind.
     """
     insight = Insight()
     for item in items:
@@ -63,17 +65,15 @@ def attempt_insight(items: Sequence[ItemFacts], slowest: int = 5) -> Insight:
         else:
             insight.unflagged_total += 1
             insight.unflagged_correct += item.is_correct
-        # A choose-N answer is given only once it has N picks: the first tick of a
-        # "choose two" on the way to the second is not a first answer.
-        given = [set(a) for a in item.answer_history if len(a) >= max(len(item.answer), 1)]
+        picks = len(set(item.answer))
+        given = [set(a) for a in item.answer_history if len(set(a)) == picks]
         if len(given) >= 2 and given[0] != given[-1]:
-            first_right = given[0] == set(item.answer)
-            last_right = given[-1] == set(item.answer)
-            if not first_right and last_right:
+            # The two answers differ, so at most one of them is the key.
+            if given[-1] == set(item.answer):
                 insight.wrong_to_right += 1
-            elif first_right and not last_right:
+            elif given[0] == set(item.answer):
                 insight.right_to_wrong += 1
-            elif not first_right and not last_right:
+            else:
                 insight.wrong_to_wrong += 1
         insight.total_seconds += item.seconds_spent
     timed = [i for i in items if i.seconds_spent > 0]

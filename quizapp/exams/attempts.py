@@ -9,7 +9,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Integer, bindparam, func, insert, select, update
+from sqlalchemy import BigInteger, Integer, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..exam import clock, scoring
@@ -195,21 +195,18 @@ def finish_attempt(session: Session, attempt: Attempt, now: datetime, by: str = 
     # Each question's review card comes with it: the schedule adds one
     # statement (the upsert below), not a read per question.
     rows = session.execute(
-        select(AttemptQuestion.id, AttemptQuestion.selected, QuestionVersion.domain,
-               QuestionVersion.answer, QuestionVersion.question_id, AttemptQuestion.flagged,
-               AttemptQuestion.changes, *CARD_COLUMNS)
+        select(AttemptQuestion.id, AttemptQuestion.selected, QuestionVersion.answer,
+               QuestionVersion.question_id, AttemptQuestion.flagged, AttemptQuestion.changes, *CARD_COLUMNS)
         .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.question_version_id)
         .outerjoin(ReviewCard, (ReviewCard.user_id == attempt.user_id)
                    & (ReviewCard.question_id == QuestionVersion.question_id))
         .where(AttemptQuestion.attempt_id == attempt.id)
     ).all()
-    track_domains = session.scalar(select(Track.domains).where(Track.id == attempt.track_id)) or []
-    result = scoring.score([(row.domain, row.selected, row.answer) for row in rows],
-                           attempt.pass_percent, [d["slug"] for d in track_domains])
-    session.execute(
-        update(AttemptQuestion),
-        [{"id": row.id, "is_correct": scoring.is_correct(row.selected, row.answer)} for row in rows],
-    )
+    marks = [{"id": row.id, "is_correct": scoring.is_correct(row.selected, row.answer)} for row in rows]
+    # Only the totals are stored; the result page scores each domain itself.
+    result = scoring.Score(correct=sum(mark["is_correct"] for mark in marks), length=len(marks),
+                           pass_percent=attempt.pass_percent)
+    session.execute(update(AttemptQuestion), marks)
     # Every answer given updates the learner's review schedule; a question
     # left blank was not answered and keeps its schedule.
     record_answers(session, [
@@ -295,6 +292,8 @@ _READ_FOR_SAVE = {
 }
 # On PostgreSQL the save holds the attempt row: a submission waits for the
 # save to commit, so it scores the answer we are about to acknowledge.
+# (SQLite has no row locks; SQLAlchemy leaves the clause out there, and its
+# writers queue on a lock of their own.)
 _READ_FOR_SAVE_LOCKED = {how: statement.with_for_update(read=True, of=_attempts)
                          for how, statement in _READ_FOR_SAVE.items()}
 
@@ -314,7 +313,12 @@ _WRITE_SAVE = (
             struck=bindparam("new_struck"), changes=bindparam("new_changes"),
             # No figure sent (a form post without JavaScript): keep the stored one.
             seconds_spent=func.coalesce(bindparam("new_seconds_spent", type_=Integer), _items.c.seconds_spent),
-            save_seq=bindparam("new_seq"))
+            # An autosave stores its own seq (the WHERE made sure it is newer).
+            # A form post (no seq) moves the counter one past what is stored
+            # when it writes, not when it read: were an autosave committed in
+            # between left above it, a retry of an older one would win.
+            save_seq=func.coalesce(bindparam("seq", type_=BigInteger), _items.c.save_seq + 1))
+    .returning(_items.c.save_seq)
 )
 # A plain form post (seq None) always applies.
 _ALWAYS = 2**62
@@ -344,8 +348,7 @@ def save_answer(
         params["user_id"] = user_id
     else:
         raise ValueError("save_answer needs a user_id or a login")
-    locked = session.get_bind().dialect.name == "postgresql"
-    row = session.execute((_READ_FOR_SAVE_LOCKED if locked else _READ_FOR_SAVE)[how], params).one_or_none()
+    row = session.execute(_READ_FOR_SAVE_LOCKED[how], params).one_or_none()
     if row is None:
         return SaveResult("not_found", N_("No such question in your attempts."))
     item_id, choice_order, choose, stored, stored_flag, stored_seq, changes, status, deadline, started_at = row
@@ -369,13 +372,12 @@ def save_answer(
         changes = [*changes, [elapsed, keys, int(flagged), int(now > deadline)]]
     if seconds_spent is not None:
         seconds_spent = min(seconds_spent, clock.seconds_run(started_at, deadline, now))
-    new_seq = stored_seq + 1 if seq is None else seq
-    applied = session.execute(_WRITE_SAVE, {
-        "item_id": item_id, "newer_than": _ALWAYS if seq is None else seq, "new_seq": new_seq,
+    new_seq = session.execute(_WRITE_SAVE, {
+        "item_id": item_id, "newer_than": _ALWAYS if seq is None else seq, "seq": seq,
         "new_selected": keys, "new_flagged": flagged,
         "new_struck": sorted(set(struck_keys), key=choice_order.index), "new_changes": changes,
         "new_seconds_spent": seconds_spent,
-    }).rowcount
-    if not applied:
+    }).scalar()
+    if new_seq is None:
         return SaveResult("stale", N_("A newer answer is already saved."), seq=stored_seq, deadline=deadline)
     return SaveResult("saved", seq=new_seq, deadline=deadline)

@@ -81,7 +81,7 @@ def test_same_seed_and_history_give_the_same_exam_whatever_the_candidate_order()
                    candidates=candidates, times_seen={"payments-1": 2})
     two = assemble(seed=7, min_questions=45, max_questions=50, weights=AA_WEIGHTS,
                    candidates=list(reversed(candidates)), times_seen={"payments-1": 2})
-    assert one == two
+    assert one == two and one.seed == 7
     three = assemble(seed=8, min_questions=45, max_questions=50, weights=AA_WEIGHTS,
                      candidates=candidates, times_seen={})
     assert [q.ref for q in three.questions] != [q.ref for q in one.questions]
@@ -155,3 +155,64 @@ def test_enemies_that_leave_too_few_questions_are_refused_not_doubled():
     with pytest.raises(NotEnoughQuestions, match="not enemies"):
         assemble(seed=1, min_questions=4, max_questions=4, weights=weights, candidates=candidates,
                  times_seen={})
+
+
+def test_a_tied_seat_never_goes_to_a_domain_with_no_fresh_question_left():
+    # Two questions at 75 % and 25 %: 1.5 and 0.5 seats tie for the second seat.
+    weights = {"payments": 75, "connect": 25}
+    candidates = pool(weights, per_domain=4)
+    seen = {f"payments-{i}": 1 for i in range(3)}    # one fresh payments question left
+    for seed in range(10):
+        exam = assemble(seed=seed, min_questions=2, max_questions=2, weights=weights,
+                        candidates=candidates, times_seen=seen)
+        assert exam.domain_counts() == {"payments": 1, "connect": 1}, seed
+        assert not {q.ref for q in exam.questions} & set(seen), seed
+    # Fresh questions on both sides: more of them per unit of weight wins the seat.
+    assert assemble(seed=1, min_questions=2, max_questions=2, weights=weights, candidates=candidates,
+                    times_seen={}).domain_counts() == {"payments": 1, "connect": 1}    # 4/75 < 4/25
+    few_connect = {f"connect-{i}": 1 for i in range(3)}
+    assert assemble(seed=1, min_questions=2, max_questions=2, weights=weights, candidates=candidates,
+                    times_seen=few_connect).domain_counts() == {"payments": 2}      # 4/75 > 1/25
+    # Every connect question seen: the seat stays with payments' two fresh ones.
+    all_connect = {**{f"connect-{i}": 1 for i in range(4)}, "payments-0": 1, "payments-1": 1}
+    exam = assemble(seed=1, min_questions=2, max_questions=2, weights=weights, candidates=candidates,
+                    times_seen=all_connect)
+    assert {q.ref for q in exam.questions} == {"payments-2", "payments-3"}
+
+
+def test_weights_that_sum_to_nothing_are_refused():
+    with pytest.raises(ValueError, match="^weights must sum to more than zero$"):
+        largest_remainder(5, {"payments": 0, "connect": 0})
+    assert largest_remainder(3, {"payments": 1}) == {"payments": 3}
+
+
+def test_a_domain_the_preference_does_not_name_ranks_below_one_it_names():
+    assert largest_remainder(3, {"a": 50, "b": 50}, {"b": 0.5}) == {"a": 1, "b": 2}
+    assert largest_remainder(3, {"a": 50, "b": 50}, {"a": 0.5}) == {"a": 2, "b": 1}
+
+
+def most_by_any_tie_break(min_questions, max_questions, weights):
+    """What each domain gets at most when it wins every tie it is part of."""
+    return {slug: max(largest_remainder(length, weights, {slug: 1.0})[slug]
+                      for length in range(min_questions, max_questions + 1)) for slug in weights}
+
+
+@pytest.mark.parametrize("min_questions, max_questions, weights", [
+    (45, 50, AA_WEIGHTS),
+    (5, 5, {"payments": 1, "connect": 99}),        # a domain that never gets a seat
+    (2, 3, {"payments": 50, "connect": 50}),       # no seat left at 2, a tie at 3
+    (1, 1, {"a": 1, "b": 1, "c": 1}),              # one seat, a three-way tie
+    (4, 4, {"a": 1, "b": 1, "c": 1}),
+    (3, 5, {"payments": 100}),                     # the longest exam asks the most
+    (7, 9, {"a": 45, "b": 35, "c": 20}),
+])
+def test_largest_quotas_are_the_most_any_length_and_tie_break_can_ask(min_questions, max_questions, weights):
+    assert largest_quotas(min_questions, max_questions, weights) == most_by_any_tie_break(
+        min_questions, max_questions, weights)
+
+
+def test_full_exams_without_repeat_stops_at_a_missing_domain_and_at_its_limit():
+    assert full_exams_without_repeat({"payments": 10}, {"payments": 50, "connect": 50}, 2) == 0
+    assert full_exams_without_repeat({"payments": 10**6}, {"payments": 100}, 5) == 1000
+    assert full_exams_without_repeat({"payments": 50}, {"payments": 100}, 5, limit=3) == 3
+    assert full_exams_without_repeat({"payments": 50, "connect": 50}, {"payments": 50, "connect": 50}, 10) == 10

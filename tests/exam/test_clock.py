@@ -35,3 +35,20 @@ def test_finish_time_is_the_deadline_once_time_ran_out():
     assert clock.finish_time(DEADLINE, DEADLINE - timedelta(minutes=5)) == (DEADLINE - timedelta(minutes=5), False)
     assert clock.finish_time(DEADLINE, DEADLINE) == (DEADLINE, True)
     assert clock.finish_time(DEADLINE, DEADLINE + timedelta(days=2)) == (DEADLINE, True)
+
+
+def test_time_run_counts_whole_seconds_and_stops_at_the_deadline():
+    assert clock.seconds_run(START, DEADLINE, START) == 0
+    assert clock.seconds_run(START, DEADLINE, START + timedelta(seconds=61, milliseconds=900)) == 61
+    assert clock.seconds_run(START, DEADLINE, DEADLINE) == 90 * 60
+    assert clock.seconds_run(START, DEADLINE, DEADLINE + timedelta(hours=3)) == 90 * 60
+    # A server clock a little behind the one that started the attempt: never negative.
+    assert clock.seconds_run(START, DEADLINE, START - timedelta(seconds=5)) == 0
+
+
+def test_an_accommodation_lengthens_the_exam_and_never_takes_a_minute_away():
+    assert clock.minutes_allowed(90) == 90
+    assert clock.minutes_allowed(90, 150) == 135
+    assert clock.minutes_allowed(90, 125) == 113            # 112.5 minutes, rounded up
+    assert clock.minutes_allowed(90, 100, 15) == 105
+    assert clock.minutes_allowed(45, 133, 10) == 70         # 59.85 rounded up, then 10 more
