@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ConfigDict, Field
 from wtforms import IntegerField, RadioField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
@@ -13,7 +15,7 @@ from ..study.selection import MAX_COUNT, SOURCE_TITLES, SOURCES
 from .sessions import MAX_TIME_LIMIT_MINUTES
 
 COUNTS = ("10", "20", "50", "custom")
-DIFFICULTIES = (("easy", "Easy"), ("medium", "Medium"), ("hard", "Hard"))
+DIFFICULTIES = (("easy", _l("Easy")), ("medium", _l("Medium")), ("hard", _l("Hard")))
 
 
 class CheckboxesField(SelectMultipleField):
@@ -26,15 +28,15 @@ class CheckboxesField(SelectMultipleField):
 class StartPracticeForm(Form):
     """Scope and source of a new practice session. Domains are the track's, set per request."""
 
-    domains = CheckboxesField("Domains (none ticked: all)", choices=[], validate_choice=True)
-    difficulties = CheckboxesField("Difficulty (none ticked: all)", choices=[SelectChoice(v, t) for v, t in DIFFICULTIES],
+    domains = CheckboxesField(_l("Domains (none ticked: all)"), choices=[], validate_choice=True)
+    difficulties = CheckboxesField(_l("Difficulty (none ticked: all)"), choices=[SelectChoice(v, t) for v, t in DIFFICULTIES],
                                    validate_choice=True)
-    count = RadioField("Questions", choices=[SelectChoice(c, c if c != "custom" else "Custom") for c in COUNTS],
+    count = RadioField(_l("Questions"), choices=[SelectChoice(c, c if c != "custom" else _l("Custom")) for c in COUNTS],
                        default="10")
-    custom_count = IntegerField(f"Custom number of questions (1 to {MAX_COUNT})",
+    custom_count = IntegerField(_l("Custom number of questions (1 to %(max)s)", max=MAX_COUNT),
                                 validators=[Optional(), NumberRange(min=1, max=MAX_COUNT)])
-    source = RadioField("Questions to draw", choices=[SelectChoice(s, SOURCE_TITLES[s]) for s in SOURCES], default="any")
-    time_limit = IntegerField(f"Time limit in minutes (optional, up to {MAX_TIME_LIMIT_MINUTES})",
+    source = RadioField(_l("Questions to draw"), choices=[SelectChoice(s, _l(SOURCE_TITLES[s])) for s in SOURCES], default="any")
+    time_limit = IntegerField(_l("Time limit in minutes (optional, up to %(max)s)", max=MAX_TIME_LIMIT_MINUTES),
                               validators=[Optional(), NumberRange(min=1, max=MAX_TIME_LIMIT_MINUTES)])
 
     def for_track(self, domains: list[dict]) -> StartPracticeForm:
@@ -46,7 +48,7 @@ class StartPracticeForm(Form):
         """Validate the fields; a custom count is required when "Custom" is chosen."""
         valid = super().validate(extra_validators)
         if valid and self.count.data == "custom" and self.custom_count.data is None:
-            self.custom_count.errors = [f"Give a number of questions from 1 to {MAX_COUNT}."]
+            self.custom_count.errors = [_("Give a number of questions from 1 to %(max)s.", max=MAX_COUNT)]
             return False
         return valid
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -14,6 +17,7 @@ from ..exams.forms import AnswerForm, SaveRequest
 from ..extensions import db, login_manager
 from ..models import PracticeItem, PracticeSession, Question, QuestionVersion, Track, now_utc
 from ..study.selection import SOURCE_TITLES, NoQuestions, Scope
+from ..translatable import N_
 from . import bp
 from .forms import CheckRequest, SessionForm, StartPracticeForm
 from .sessions import (check_answer, close_if_over_time, finish_session, save_practice_answer,
@@ -23,12 +27,32 @@ SESSION = "/practice/<int(max=2147483647):session_id>"
 POSITION = "<int(min=1,max=999):position>"
 # Closed sessions and locked questions are conflicts with the stored state.
 STATUS = {"not_found": 404, "closed": 409, "locked": 409, "invalid": 422}
+# The practice operations (sessions.py) answer in plain English; their messages are marked here
+# and translated by `_said`, the two with a number by pattern.
+N_("This practice session has ended; answers can no longer change.")
+N_("This question is already checked; a checked answer cannot change.")
+N_("No such question in your practice sessions.")
+N_("That option is not part of this question.")
+N_("A newer answer is already saved.")
+N_("Choose an option before checking.")
+_COUNTED = ((re.compile(r"Choose (?P<n>\d+) options before checking; you chose (?P<chosen>\d+)\."),
+             N_("Choose %(n)s options before checking; you chose %(chosen)s.")),
+            (re.compile(r"Choose no more than (?P<n>\d+) options\."), N_("Choose no more than %(n)s options.")))
+
+
+def _said(message: str) -> str:
+    """A practice operation's English message in the learner's language."""
+    for pattern, text in _COUNTED:
+        match = pattern.fullmatch(message)
+        if match:
+            return _(text, **match.groupdict())
+    return _(message)
 
 
 def _track(slug: str) -> Track:
     track = db.session.scalar(select(Track).where(Track.slug == slug))
     if track is None:
-        abort(404, "No such track.")
+        abort(404, _("No such track."))
     return track
 
 
@@ -37,7 +61,7 @@ def owned_session(session_id: int) -> PracticeSession:
     practice = db.session.scalar(select(PracticeSession).where(
         PracticeSession.id == session_id, PracticeSession.user_id == current_user.id))
     if practice is None:
-        abort(404, "No such practice session.")
+        abort(404, _("No such practice session."))
     if close_if_over_time(db.session, practice, now_utc(), current_app.config["GRACE_SECONDS"]):
         db.session.commit()
     return practice
@@ -48,7 +72,8 @@ def _start(track: Track, scope: Scope, time_limit: int | None):
         practice = start_session(db.session, current_user.id, track, scope, now_utc(), time_limit)
     except NoQuestions as error:
         db.session.rollback()
-        return None, str(error)
+        # The rule module's message is English, marked for translation.
+        return None, _(str(error))
     db.session.commit()
     return redirect(url_for("practice.question", session_id=practice.id, position=1)), None
 
@@ -90,7 +115,7 @@ def _question_page(practice: PracticeSession, position: int, form: AnswerForm, s
         select(PracticeItem, QuestionVersion).join(QuestionVersion, QuestionVersion.id == PracticeItem.question_version_id)
         .where(PracticeItem.session_id == practice.id).order_by(PracticeItem.position)).all()
     if not 1 <= position <= len(rows):
-        abort(404, "No such question in this session.")
+        abort(404, _("No such question in this session."))
     item, version = rows[position - 1]
     shown = labels_for(item.choice_order)
     texts = version.choice_text()
@@ -124,8 +149,8 @@ def question(session_id: int, position: int):
     if result.status in ("not_found", "invalid"):
         db.session.rollback()
         if result.status == "not_found":
-            abort(404, result.message)
-        form.choice.errors = [result.message]
+            abort(404, _said(result.message))
+        form.choice.errors = [_said(result.message)]
         return _question_page(practice, position, form, 422)
     db.session.commit()
     # A locked or closed question only moves on: nothing of it changes.
@@ -151,13 +176,13 @@ def _refused(result, login: LoginProof):
     if result.status == "not_found" and not session_is_live(
             db.session, login.token_hash, live_cutoffs(now_utc())):
         return login_manager.unauthorized()
-    return jsonify(error=result.message), STATUS[result.status]
+    return jsonify(error=_said(result.message)), STATUS[result.status]
 
 
 def _json_body(model):
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        return None, (jsonify(error="Send the answer as a JSON object."), 400)
+        return None, (jsonify(error=_("Send the answer as a JSON object.")), 400)
     try:
         return model.model_validate(body), None
     except ValidationError as error:
@@ -213,8 +238,8 @@ def check(session_id: int, position: int):
             return _refused(result, login)
         db.session.rollback()
         if result.status != "invalid":
-            abort(STATUS[result.status], result.message)
-        form.choice.errors = [result.message]
+            abort(STATUS[result.status], _said(result.message))
+        form.choice.errors = [_said(result.message)]
         return _form_refused(session_id, position, form)
     db.session.commit()
     if not request.is_json:
@@ -266,7 +291,7 @@ def missed(session_id: int):
         .where(PracticeItem.session_id == practice.id, PracticeItem.is_correct.is_(False))
         .order_by(PracticeItem.position)).all()
     if not wrong:
-        abort(422, "This session has no missed questions to practise.")
+        abort(422, _("This session has no missed questions to practise."))
     track = db.session.get(Track, practice.track_id)
     response, problem = _start(track, Scope(count=min(len(wrong), 100), only=tuple(wrong)), None)
     if problem:

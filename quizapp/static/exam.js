@@ -42,7 +42,7 @@
   }
 
   function syncClock() {
-    if (!bar) { return; }
+    if (!bar || !bar.dataset.remaining) { return; }
     fetch(bar.dataset.clockUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (data) {
@@ -93,7 +93,8 @@
     }
   }
 
-  if (bar) {
+  // Only an exam has a clock: the practice page's bar carries the words but no time.
+  if (bar && bar.dataset.remaining) {
     setRemaining(parseInt(bar.dataset.remaining, 10));
     // Warnings already passed before this page loaded are not repeated.
     var initial = parseInt(bar.dataset.remaining, 10);

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from ..translatable import N_
+
 
 @dataclass(frozen=True)
 class DomainRecord:
@@ -34,12 +36,27 @@ class TrackRecord:
 
 @dataclass(frozen=True)
 class Advice:
-    """The next step: "review", "drill" (a domain) or "mock"; the track, and why."""
+    """The next step: "review", "drill" (a domain) or "mock"; the track, and why.
+
+    `message` is English marked for translation and `values` fill it; the
+    page translates it with the track's and domain's titles in its language
+    (`track` and `domain` in `values` hold the English titles).
+    """
 
     action: str
     track: str
-    reason: str
+    message: str
+    values: Mapping[str, object] = field(default_factory=dict)
     domain: str | None = None
+
+    @property
+    def reason(self) -> str:
+        """The reason in English."""
+        return self.message % self.values
+
+    def values_with(self, **titles: object) -> dict[str, object]:
+        """The values, with the titles given (translated ones) in place of the English."""
+        return {**self.values, **titles}
 
 
 def next_step(tracks: Sequence[TrackRecord]) -> Advice | None:
@@ -55,14 +72,16 @@ def next_step(tracks: Sequence[TrackRecord]) -> Advice | None:
         return None
     due = max(tracks, key=lambda t: t.due)
     if due.due:
-        noun = "question is" if due.due == 1 else "questions are"
-        return Advice("review", due.slug, f"{due.due} {noun} due for review in {due.title}: "
-                                          "reviewing them now keeps what you learned.")
+        # Two messages rather than a plural form: English and Japanese need no more.
+        message = (N_("%(n)s question is due for review in %(track)s: reviewing them now keeps what you learned.")
+                   if due.due == 1 else
+                   N_("%(n)s questions are due for review in %(track)s: reviewing them now keeps what you learned."))
+        return Advice("review", due.slug, message, {"n": due.due, "track": due.title})
     answered = [t for t in tracks if any(d.seen for d in t.domains)]
     if not answered:
         first = tracks[0]
-        return Advice("mock", first.slug, f"You have no answers yet: a full {first.title} mock "
-                                          "shows which domains to work on.")
+        return Advice("mock", first.slug, N_("You have no answers yet: a full %(track)s mock "
+                                             "shows which domains to work on."), {"track": first.title})
     weakest: tuple[float, int, TrackRecord, DomainRecord] | None = None
     for order, track in enumerate(answered):
         for domain in track.domains:
@@ -71,15 +90,18 @@ def next_step(tracks: Sequence[TrackRecord]) -> Advice | None:
                 weakest = (gap, order, track, domain)
     if weakest is not None:
         _, _, track, domain = weakest
+        values = {"domain": domain.title, "track": track.title}
         if not domain.seen:
-            reason = f"You have not answered any {domain.title} questions in {track.title} yet."
+            message = N_("You have not answered any %(domain)s questions in %(track)s yet.")
         else:
-            reason = (f"{domain.title} is your weakest domain in {track.title}: "
-                      f"{domain.percent:.0f} % right, below the {track.pass_percent} % pass mark.")
-        return Advice("drill", track.slug, reason, domain.slug)
+            message = N_("%(domain)s is your weakest domain in %(track)s: "
+                         "%(percent)s %% right, below the %(pass_mark)s %% pass mark.")
+            values.update(percent=f"{domain.percent:.0f}", pass_mark=track.pass_percent)
+        return Advice("drill", track.slug, message, values, domain.slug)
     track = answered[0]
-    return Advice("mock", track.slug, f"Every {track.title} domain is at or above the "
-                                      f"{track.pass_percent} % pass mark: sit a full mock under time.")
+    return Advice("mock", track.slug, N_("Every %(track)s domain is at or above the "
+                                         "%(pass_mark)s %% pass mark: sit a full mock under time."),
+                  {"track": track.title, "pass_mark": track.pass_percent})
 
 
 def domain_records(domains: Sequence[Mapping[str, str]],

@@ -7,16 +7,18 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from ..translatable import N_
 from .schedule import is_due
 
 SOURCES = ("any", "unseen", "wrong", "flagged", "due")
+# English, marked for translation: shown through gettext where the page shows them.
 SOURCE_TITLES = {
-    "any": "Any question",
-    "unseen": "Not seen yet",
-    "wrong": "I got wrong",
-    "flagged": "I flagged",
-    "due": "Due for review",
-    "missed": "Missed in a session",
+    "any": N_("Any question"),
+    "unseen": N_("Not seen yet"),
+    "wrong": N_("I got wrong"),
+    "flagged": N_("I flagged"),
+    "due": N_("Due for review"),
+    "missed": N_("Missed in a session"),
 }
 MAX_COUNT = 100
 
@@ -100,7 +102,7 @@ def select_questions(pool: Iterable[Pool], history: Mapping[int, History], scope
             random.Random(seed).shuffle(chosen)
             chosen.sort(key=lambda q: q.question_id in history)
     if not chosen:
-        raise NoQuestions("No questions match: widen the scope.")
+        raise NoQuestions(N_("No questions match: widen the scope."))
     return [q.question_id for q in chosen[:scope.count]]
 
 

@@ -56,12 +56,28 @@ def walk(page, words):
     yield "result"
     page.goto(page.url.replace("/result", "/review"))
     yield "review"
+    page.goto(page.url.replace("/review", "/timeline"))
+    yield "timeline"
     page.goto("/history")
     yield "history"
     page.goto("/account")
     yield "account"
     page.goto("/no-such-page")
     yield "not found"
+    # Practice: start a 2-question session, check one answer, see the results.
+    page.goto("/tracks/test-architect/practice")
+    yield "practice start"
+    page.locator("input[name=count][value=custom]").check()
+    page.locator("input[name=custom_count]").fill("2")
+    page.locator("#start-practice").click()
+    expect(page.locator("#answer-form")).to_be_visible()
+    yield "practice question"
+    page.locator("input[name=choice]").first.check()
+    page.locator("#check-visible").click()
+    expect(page.locator("#feedback")).to_be_visible()
+    yield "practice feedback"
+    page.goto(re.sub(r"/questions/\d+.*$", "/summary", page.url))
+    yield "practice summary"
 
 
 WORDS = {
@@ -87,7 +103,7 @@ def test_every_page_passes_axe_in_both_languages_and_themes(browser, live_app, l
         assert page.get_attribute("html", "lang") == lang, name
         found[name] = violations(page)
     context.close()
-    assert len(found) == 11
+    assert len(found) == 16
     assert {name: v for name, v in found.items() if v} == {}
 
 
