@@ -12,10 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Text, case, func, select, type_coerce
+from sqlalchemy import Text, case, func, select, type_coerce, union_all
 from sqlalchemy.orm import Session
 
-from ..models import Attempt, AttemptQuestion, AttemptStatus, Question, QuestionVersion, Track
+from ..models import (Attempt, AttemptQuestion, AttemptStatus, PracticeItem, PracticeSession, Question,
+                      QuestionVersion, Track)
 from .forecast import Answer, ExamBlueprint, Forecast, calibrated_difficulty, forecast
 from .item_stats import ItemStats, Response, answer_changed, item_statistics
 
@@ -66,15 +67,23 @@ def track_forecasts(session: Session, user_id: int, tracks: Sequence[Track], now
         return {}
     track_ids = [t.id for t in tracks]
     difficulty, pools = _item_difficulties(session, track_ids)
-    # Mock answers; practice answers join this list when they exist (same four fields).
-    rows = session.execute(
+    # Every answer the learner gave: mock answers when the attempt finished, practice
+    # answers when they were checked. One statement (UNION ALL), the same four fields.
+    mocks = (
         select(Attempt.track_id, AttemptQuestion.question_version_id, QuestionVersion.domain,
-               AttemptQuestion.is_correct, Attempt.finished_at)
+               AttemptQuestion.is_correct, Attempt.finished_at.label("at"))
         .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
         .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.question_version_id)
         .where(Attempt.user_id == user_id, Attempt.track_id.in_(track_ids), FINISHED,
-               Attempt.finished_at <= now)
-    ).all()
+               Attempt.finished_at <= now))
+    practice = (
+        select(PracticeSession.track_id, PracticeItem.question_version_id, QuestionVersion.domain,
+               PracticeItem.is_correct, PracticeItem.checked_at.label("at"))
+        .join(PracticeSession, PracticeSession.id == PracticeItem.session_id)
+        .join(QuestionVersion, QuestionVersion.id == PracticeItem.question_version_id)
+        .where(PracticeSession.user_id == user_id, PracticeSession.track_id.in_(track_ids),
+               PracticeItem.checked_at.is_not(None), PracticeItem.checked_at <= now))
+    rows = session.execute(union_all(mocks, practice)).all()
     answers: dict[int, list[Answer]] = defaultdict(list)
     for track_id, version_id, domain, correct, finished_at in rows:
         answers[track_id].append(Answer(domain, bool(correct), finished_at, difficulty[version_id]))
