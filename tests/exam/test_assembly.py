@@ -205,6 +205,7 @@ def most_by_any_tie_break(min_questions, max_questions, weights):
     (4, 4, {"a": 1, "b": 1, "c": 1}),
     (3, 5, {"payments": 100}),                     # the longest exam asks the most
     (7, 9, {"a": 45, "b": 35, "c": 20}),
+    (10, 10, {"a": 1, "b": 13, "c": 17, "d": 5}),  # shorter exams give d two seats: not asked here
 ])
 def test_largest_quotas_are_the_most_any_length_and_tie_break_can_ask(min_questions, max_questions, weights):
     assert largest_quotas(min_questions, max_questions, weights) == most_by_any_tie_break(
