@@ -30,6 +30,9 @@ def fits_the_width(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1")
 
 
+ADMIN_HOOK = lambda page: None  # noqa: E731  (set per test: makes the learner an administrator)
+
+
 def walk(page, words):
     """Visit every page a learner meets, in order; yield (name, url) after each arrives."""
     page.goto("/auth/register")
@@ -83,6 +86,16 @@ def walk(page, words):
     yield "practice feedback"
     page.goto(re.sub(r"/questions/\d+.*$", "/summary", page.url))
     yield "practice summary"
+    # The administrators' pages, for the same learner made an administrator.
+    page.goto(page.url.split("/practice")[0] + "/history")
+    yield "history with practice"
+    ADMIN_HOOK(page)
+    page.goto("/admin")
+    yield "admin"
+    page.goto("/admin/reports")
+    yield "admin reports"
+    page.goto("/admin/accommodations")
+    yield "admin accommodations"
 
 
 WORDS = {
@@ -104,16 +117,28 @@ def test_every_page_passes_axe_in_both_languages_and_themes(browser, live_app, l
     page = context.new_page()
     found = {}
     lang = locale.split("-")[0]
+    make_admin(live_app)
     for name in walk(page, WORDS[locale]):
         assert page.get_attribute("html", "lang") == lang, name
         found[name] = violations(page)
     context.close()
-    assert len(found) == 16
+    assert len(found) == 20
     assert {name: v for name, v in found.items() if v} == {}
+
+
+def make_admin(app):
+    """From the admin pages on, the walking learner is an administrator."""
+    global ADMIN_HOOK
+
+    def hook(page):
+        assert "is an administrator" in app.test_cli_runner().invoke(
+            args=["users", "admin", "learner@example.com"]).output
+    ADMIN_HOOK = hook
 
 
 @pytest.mark.parametrize("width", [320, 640])  # 640: a 1280 px window at 200 % zoom
 def test_no_page_needs_sideways_scrolling(browser, live_app, width):
+    make_admin(live_app)
     context = browser.new_context(base_url=live_app.base_url, viewport={"width": width, "height": 800})
     context.set_default_timeout(10_000)
     page = context.new_page()
