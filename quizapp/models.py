@@ -311,7 +311,9 @@ class AttemptQuestion(db.Model):
     # number than the stored one is older and is not applied.
     save_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     seconds_spent: Mapped[int] = mapped_column(Integer, default=0)
-    # [[seconds since start, [keys]], ...]: every change of answer, for insight.
+    # [[seconds since start, [keys], flagged, in grace], ...]: every change of
+    # answer or flag, for the insight and the timeline (older rows hold only
+    # the first two fields).
     changes: Mapped[list[Any]] = mapped_column(JSON, default=list)
     is_correct: Mapped[bool | None] = mapped_column(Boolean, default=None)
 
