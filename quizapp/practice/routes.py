@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -17,7 +16,6 @@ from ..exams.forms import AnswerForm, SaveRequest
 from ..extensions import db, login_manager
 from ..models import PracticeItem, PracticeSession, Question, QuestionVersion, Track, now_utc
 from ..study.selection import SOURCE_TITLES, NoQuestions, Scope
-from ..translatable import N_
 from . import bp
 from .forms import CheckRequest, SessionForm, StartPracticeForm
 from .sessions import (check_answer, close_if_over_time, finish_session, save_practice_answer,
@@ -27,26 +25,9 @@ SESSION = "/practice/<int(max=2147483647):session_id>"
 POSITION = "<int(min=1,max=999):position>"
 # Closed sessions and locked questions are conflicts with the stored state.
 STATUS = {"not_found": 404, "closed": 409, "locked": 409, "invalid": 422}
-# The practice operations (sessions.py) answer in plain English; their messages are marked here
-# and translated by `_said`, the two with a number by pattern.
-N_("This practice session has ended; answers can no longer change.")
-N_("This question is already checked; a checked answer cannot change.")
-N_("No such question in your practice sessions.")
-N_("That option is not part of this question.")
-N_("A newer answer is already saved.")
-N_("Choose an option before checking.")
-_COUNTED = ((re.compile(r"Choose (?P<n>\d+) options before checking; you chose (?P<chosen>\d+)\."),
-             N_("Choose %(n)s options before checking; you chose %(chosen)s.")),
-            (re.compile(r"Choose no more than (?P<n>\d+) options\."), N_("Choose no more than %(n)s options.")))
-
-
-def _said(message: str) -> str:
-    """A practice operation's English message in the learner's language."""
-    for pattern, text in _COUNTED:
-        match = pattern.fullmatch(message)
-        if match:
-            return _(text, **match.groupdict())
-    return _(message)
+def _said(result) -> str:
+    """A practice operation's message (marked where it is made) in the learner's language."""
+    return _(result.message, **result.values)
 
 
 def _track(slug: str) -> Track:
@@ -149,8 +130,8 @@ def question(session_id: int, position: int):
     if result.status in ("not_found", "invalid"):
         db.session.rollback()
         if result.status == "not_found":
-            abort(404, _said(result.message))
-        form.choice.errors = [_said(result.message)]
+            abort(404, _said(result))
+        form.choice.errors = [_said(result)]
         return _question_page(practice, position, form, 422)
     db.session.commit()
     # A locked or closed question only moves on: nothing of it changes.
@@ -176,7 +157,7 @@ def _refused(result, login: LoginProof):
     if result.status == "not_found" and not session_is_live(
             db.session, login.token_hash, live_cutoffs(now_utc())):
         return login_manager.unauthorized()
-    return jsonify(error=_said(result.message)), STATUS[result.status]
+    return jsonify(error=_said(result)), STATUS[result.status]
 
 
 def _json_body(model):
@@ -238,8 +219,8 @@ def check(session_id: int, position: int):
             return _refused(result, login)
         db.session.rollback()
         if result.status != "invalid":
-            abort(STATUS[result.status], _said(result.message))
-        form.choice.errors = [_said(result.message)]
+            abort(STATUS[result.status], _said(result))
+        form.choice.errors = [_said(result)]
         return _form_refused(session_id, position, form)
     db.session.commit()
     if not request.is_json:

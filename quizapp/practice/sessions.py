@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from ..exam import scoring
+from ..translatable import N_
 from ..exams.attempts import LoginProof, keys_for, labels_for
 from ..models import PracticeItem, PracticeSession, Question, QuestionVersion, ReviewCard, Track, UserSession
 from ..reviews import (CARD_COLUMNS, VALUES, Answer, answer_changed, card_row, stored_state, upsert_cards,
@@ -167,7 +168,9 @@ class PracticeResult:
     """
 
     status: str
+    # English, marked for translation, with its values; the route shows it translated.
     message: str = ""
+    values: dict = field(default_factory=dict)
     seq: int = 0
     correct: bool | None = None
     key: list[str] = field(default_factory=list)
@@ -175,17 +178,19 @@ class PracticeResult:
     references: list[str] = field(default_factory=list)
 
 
-CLOSED = "This practice session has ended; answers can no longer change."
-LOCKED = "This question is already checked; a checked answer cannot change."
-NOT_FOUND = "No such question in your practice sessions."
+CLOSED = N_("This practice session has ended; answers can no longer change.")
+LOCKED = N_("This question is already checked; a checked answer cannot change.")
+NOT_FOUND = N_("No such question in your practice sessions.")
+NOT_AN_OPTION = N_("That option is not part of this question.")
 
 
-def _keys(choice_order: list[str], labels: Sequence[str], choose: int) -> list[str] | str:
+def _keys(choice_order: list[str], labels: Sequence[str], choose: int) -> list[str] | PracticeResult:
+    """The bank keys of the shown letters, or the refusal to return."""
     keys = keys_for(choice_order, list(labels))
     if keys is None:
-        return "That option is not part of this question."
+        return PracticeResult("invalid", NOT_AN_OPTION)
     if len(set(keys)) > choose:
-        return f"Choose no more than {choose} options."
+        return PracticeResult("invalid", N_("Choose no more than %(n)s options."), {"n": choose})
     return sorted(set(keys), key=choice_order.index)
 
 
@@ -216,8 +221,10 @@ def save_practice_answer(
         return PracticeResult("locked", LOCKED)
     keys = _keys(choice_order, selected, choose)
     struck_keys = keys_for(choice_order, list(struck))
-    if isinstance(keys, str) or struck_keys is None:
-        return PracticeResult("invalid", keys if isinstance(keys, str) else "That option is not part of this question.")
+    if isinstance(keys, PracticeResult):
+        return keys
+    if struck_keys is None:
+        return PracticeResult("invalid", NOT_AN_OPTION)
     new_seq = stored_seq + 1 if seq is None else seq
     applied = session.execute(_WRITE_SAVE, {
         "item_id": item_id, "newer_than": _ALWAYS if seq is None else seq, "new_seq": new_seq,
@@ -228,7 +235,7 @@ def save_practice_answer(
             seconds_spent, max(0, int((now - started_at).total_seconds()))),
     }).rowcount
     if not applied:
-        return PracticeResult("stale", "A newer answer is already saved.", seq=stored_seq)
+        return PracticeResult("stale", N_("A newer answer is already saved."), seq=stored_seq)
     return PracticeResult("saved", seq=new_seq)
 
 
@@ -252,12 +259,13 @@ def check_answer(
     if row.checked_at is not None:
         return PracticeResult("locked", LOCKED)
     keys = list(row.selected) if selected is None else _keys(row.choice_order, selected, row.choose)
-    if isinstance(keys, str):
-        return PracticeResult("invalid", keys)
+    if isinstance(keys, PracticeResult):
+        return keys
     if not keys:
-        return PracticeResult("invalid", "Choose an option before checking.")
+        return PracticeResult("invalid", N_("Choose an option before checking."))
     if len(keys) < row.choose:
-        return PracticeResult("invalid", f"Choose {row.choose} options before checking; you chose {len(keys)}.")
+        return PracticeResult("invalid", N_("Choose %(n)s options before checking; you chose %(chosen)s."),
+                              {"n": row.choose, "chosen": len(keys)})
     flagged = row.flagged if flagged is None else flagged
     changes = _changes(row.changes, row.selected, keys, row.started_at, now)
     correct = scoring.is_correct(keys, row.answer)
