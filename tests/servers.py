@@ -73,9 +73,14 @@ def wait_until_up(port: int, timeout: float = 30.0) -> None:
 
 @contextmanager
 def gunicorn(env: dict[str, str], workers: int = 2, app: str = "wsgi:app", port: int | None = None,
-             extra: tuple[str, ...] = ()):
-    """Run gunicorn until the block ends; the process group is killed afterwards."""
+             extra: tuple[str, ...] = (), threads: int = 1):
+    """Run gunicorn until the block ends; the process group is killed afterwards.
+
+    `threads` > 1 runs gthread workers with that many request threads each.
+    """
     port = port or free_port()
+    if threads > 1:
+        extra = ("--worker-class", "gthread", "--threads", str(threads), *extra)
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
          "--graceful-timeout", "2", "--log-level", "warning", *extra, app],
