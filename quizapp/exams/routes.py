@@ -20,12 +20,9 @@ from ..accommodations import accommodation_for, minutes_for
 from ..database import reads_first, write_transaction
 from .attempts import (PAGE_EVENTS, LoginProof, close_if_overdue, finish_attempt, in_progress_attempt,
                        labels_for, plan_attempt, record_page_event, save_answer, store_attempt)
+from .access import ATTEMPT, POSITION, owned_attempt
 from .forms import AnswerForm, SaveRequest, StartForm, SubmitForm
 
-# Ids beyond a 32-bit integer cannot exist; refusing them in the URL keeps
-# PostgreSQL from raising "integer out of range" as a 500.
-ATTEMPT = "/attempts/<int(max=2147483647):attempt_id>"
-POSITION = "<int(min=1,max=999):position>"
 
 
 @bp.app_context_processor
@@ -48,17 +45,6 @@ def _exam_messages():
             "show_pace": _("Show pace"), "hide_pace": _("Hide pace"),
         }
     return {"exam_messages": messages}
-
-
-def owned_attempt(attempt_id: int) -> Attempt:
-    """The current user's attempt, closed first if it is overdue; 404 for anyone else."""
-    attempt = db.session.scalar(
-        select(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == current_user.id))
-    if attempt is None:
-        abort(404, _("No such attempt."))
-    if close_if_overdue(db.session, attempt, now_utc(), current_app.config["GRACE_SECONDS"]):
-        db.session.commit()
-    return attempt
 
 
 @bp.post("/tracks/<slug:slug>/start")

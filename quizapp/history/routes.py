@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 from ..exam import scoring
 from ..exam.insights import ItemFacts, attempt_insight
 from ..exams.attempts import labels_for
-from ..exams.routes import ATTEMPT, owned_attempt
+from ..exams.access import ATTEMPT, owned_attempt
 from ..extensions import db
 from ..measure.evidence import track_forecasts
 from ..measure.pacing import pacing_chart
