@@ -28,3 +28,16 @@ def test_timeline_orders_events_and_answers_by_time():
     assert [(m.kind, m.position) for m in timeline] == [
         ("started", None), ("answer", 1), ("offline", None), ("answer", 2), ("online", None), ("timed_out", None)]
     assert timeline[-1].detail == {"by": "page"}
+
+
+def test_an_answer_saved_just_after_an_event_stays_after_it():
+    # The attempt started at .9 of a second; the page reported the connection
+    # back at 5.0 s past the minute and the answer was saved at 5.5 s, which
+    # the save logs as int(4.6) = 4 seconds since the start. Cut to whole
+    # clock seconds instead, the answer (9:00:04) went before the event (9:00:05).
+    start = START + timedelta(milliseconds=900)
+    events = [(start, "started", {"minutes": 90}), (START + timedelta(seconds=5), "online", {})]
+    timeline = build_timeline(start, events, [(3, [[4, ["d"], 0, 0]])])
+    assert [m.kind for m in timeline] == ["started", "online", "answer"]
+    assert [m.at for m in timeline] == sorted(m.at for m in timeline)
+    assert [int((m.at - start).total_seconds()) for m in timeline] == [0, 4, 4]
