@@ -200,3 +200,72 @@ def test_a_database_that_is_down_fails_every_save_with_a_retry(exam):
         event.remove(engine, "before_cursor_execute", down)
     assert response.status_code == 503 and response.headers["Retry-After"] == "1"
     assert stored(app, attempt_id)[1] == ([], 0)
+
+
+def test_saves_through_two_threaded_servers_keep_every_acknowledged_answer(tmp_path, banks_dir):
+    """Real gunicorn gthread servers, as deployed: eight lanes save at once through two
+    servers, each retrying an older save after a newer one. What each question stores is
+    the newest answer acknowledged for it, and no stale retry was acknowledged as saved."""
+    import json
+    import re
+    import urllib.error
+
+    from .conftest import PASSWORD
+    from .servers import HttpClient, csrf_token_in, gunicorn
+
+    url = os.environ.get("QUIZAPP_TEST_DATABASE_URL") or f"sqlite:///{tmp_path}/served.sqlite3"
+    app = fresh_app(url, banks_dir, sync=True, secret="shared")
+    env = {"QUIZAPP_DATABASE_URL": url, "QUIZAPP_SECRET_KEY": "shared", "QUIZAPP_BANKS_DIR": str(banks_dir)}
+    try:
+        with gunicorn(env, workers=1, threads=8) as one, gunicorn(env, workers=1, threads=8) as two:
+            bases = [f"http://127.0.0.1:{one.port}", f"http://127.0.0.1:{two.port}"]
+            client = HttpClient(bases[0])
+            _, _, html = client.get("/auth/register")
+            client.post_form("/auth/register", {"email": "lanes@example.com", "password": PASSWORD,
+                                                "confirm": PASSWORD, "csrf_token": csrf_token_in(html)})
+            _, _, html = client.get("/auth/login")
+            client.post_form("/auth/login", {"email": "lanes@example.com", "password": PASSWORD,
+                                             "csrf_token": csrf_token_in(html)})
+            _, _, html = client.get("/tracks/test-architect")
+            _, where, html = client.post_form("/tracks/test-architect/start", {"csrf_token": csrf_token_in(html)})
+            attempt_id = int(re.search(r"/attempts/(\d+)/questions/1", where).group(1))
+            token = csrf_token_in(html)
+            newest: dict[int, tuple[int, str]] = {}
+            wrong: list[str] = []
+            lock = threading.Lock()
+
+            def lane(number: int) -> None:
+                tab = HttpClient()
+                tab.jar = client.jar
+                tab.opener = client.opener
+                position = 1 + number % 5
+                for seq in range(2 + number * 1000, 22 + number * 1000):
+                    letter = "ABCD"[seq % 4]
+                    status, _, body = tab.post_json(
+                        f"{bases[seq % 2]}/attempts/{attempt_id}/questions/{position}/save",
+                        {"seq": seq, "selected": [letter]}, token)
+                    if status == 200 and json.loads(body)["saved"]:
+                        with lock:
+                            if newest.get(position, (0, ""))[0] < seq:
+                                newest[position] = (seq, letter)
+                    # The retry of an older save, sent after the newer one was acknowledged.
+                    try:
+                        _, _, body = tab.post_json(
+                            f"{bases[(seq + 1) % 2]}/attempts/{attempt_id}/questions/{position}/save",
+                            {"seq": seq - 1, "selected": ["D"]}, token)
+                        if json.loads(body)["saved"]:
+                            wrong.append(f"stale seq {seq - 1} acknowledged as saved")
+                    except urllib.error.HTTPError as error:
+                        wrong.append(f"stale retry answered {error.code}")
+
+            threads = [threading.Thread(target=lane, args=(n,)) for n in range(8)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(120)
+        assert not wrong
+        answers = stored(app, attempt_id)
+        assert {p: answers[p] for p in newest} == {p: ([letter], seq) for p, (seq, letter) in newest.items()}
+        assert len(newest) == 5
+    finally:
+        drop_app(app)

@@ -34,11 +34,11 @@ from quizapp.study.selection import Scope
 from ..servers import HttpClient, csrf_token_in, free_port, gunicorn
 from .learners import PASSWORD, Learner, timed
 
-USERS = 11000
+USERS = 12000
 WRK_SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "10"))
 STEADY_SECONDS = int(os.environ.get("BENCH_STEADY_SECONDS", "30"))
 STEADY_SPAWN_RATE = int(os.environ.get("BENCH_STEADY_SPAWN_RATE", "50"))
-STEADY_STEPS = [int(n) for n in os.environ.get("BENCH_STEADY_STEPS", "500,1000,2000,3000,4000").split(",")]
+STEADY_STEPS = [int(n) for n in os.environ.get("BENCH_STEADY_STEPS", "2000,3500,5000").split(",")]
 # The deployment the README recommends (gthread workers, so that saves arriving
 # together commit together); BENCH_WORKERS and BENCH_THREADS try others.
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
