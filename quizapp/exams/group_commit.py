@@ -53,9 +53,6 @@ class SaveBatches:
 
     engine: Engine
     max_batch: int = 64
-    # Figures for the benchmark: how many batches ran and how many saves they held.
-    batches: int = 0
-    saves: int = 0
     _pending: list[_Save] = field(default_factory=list)
     _leading: bool = False
     _changed: threading.Condition = field(default_factory=threading.Condition)
@@ -111,8 +108,6 @@ class SaveBatches:
             else:
                 for one, result in zip(batch, results, strict=True):
                     one.result = result
-                self.batches += 1
-                self.saves += len(batch)
         except Exception as error:  # noqa: BLE001 - handed to that save's request
             batch[0].error = error
         finally:
