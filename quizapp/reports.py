@@ -47,6 +47,17 @@ def resolve_report(session: Session, report: QuestionReport, *, status: str, not
     session.flush()
 
 
+def latest_reports(session: Session, user_id: int, version_ids: list[int]) -> dict[int, QuestionReport]:
+    """The learner's latest report on each of these question versions, by version id. One query."""
+    if not version_ids:
+        return {}
+    # Oldest first, so a later report on the same version replaces an earlier one.
+    return {r.question_version_id: r for r in session.scalars(
+        select(QuestionReport).where(QuestionReport.user_id == user_id,
+                                     QuestionReport.question_version_id.in_(version_ids))
+        .order_by(QuestionReport.created_at, QuestionReport.id))}
+
+
 @dataclass
 class ReportGroup:
     """The reports on one question version, with the item as the learner saw it."""
