@@ -10,7 +10,8 @@ import time_machine
 from sqlalchemy import func, select
 
 from quizapp.extensions import db
-from quizapp.models import Attempt, QuestionReport, now_utc
+from quizapp.models import (Attempt, AttemptQuestion, Question, QuestionReport, QuestionVersion, User,
+                            now_utc)
 
 from . import test_practice as practice
 from .conftest import Auth, csrf_from, start_exam
@@ -188,6 +189,93 @@ def test_practice_reports_refuse_bad_input_other_learners_and_share_the_throttle
     assert report(learner, attempt_id).status_code == 302
     assert practice_report(learner, session_id, 2).status_code == 429
     assert len(reports(synced)) == 1
+
+
+def group_of(queue, bank_id):
+    """One question's article in the admin queue."""
+    return next(a for a in re.findall(r'<article class="report-group".*?</article>', queue, re.S) if bank_id in a)
+
+
+def file_direct(app, email, version_id, reason="typo"):
+    from quizapp.reports import file_report
+
+    with app.app_context():
+        uid = db.session.scalar(select(User.id).where(User.email == email))
+        file_report(db.session, user_id=uid, version_id=version_id, reason=reason, comment="", now=now_utc())
+        db.session.commit()
+
+
+def test_the_queue_and_reports_list_show_each_items_statistics_in_fixed_statements(
+        synced, learner, other_learner, count_queries):
+    attempt_id = start_exam(learner)
+    finish(learner, attempt_id)
+    report(learner, attempt_id)
+    with synced.app_context():
+        answered = db.session.scalar(select(AttemptQuestion).where(
+            AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.position == 1))
+        answered_id = answered.question_version_id
+        never = db.session.scalar(select(QuestionVersion.id).where(
+            QuestionVersion.id.not_in(select(AttemptQuestion.question_version_id))).limit(1))
+        bank_ids = dict(db.session.execute(select(QuestionVersion.id, Question.bank_id).join(
+            Question, Question.id == QuestionVersion.question_id)).all())
+    file_direct(synced, "learner@example.com", never)
+    boss = make_admin(synced)
+    with count_queries() as few:
+        queue = boss.get("/admin/reports").get_data(as_text=True)
+    runner = synced.test_cli_runner()
+    items = {i["version_id"]: i for i in json.loads(runner.invoke(args=["items", "stats", "--json"]).output)["items"]}
+    figures = items[answered_id]
+    assert figures["responses"] == 1
+    seen = group_of(queue, bank_ids[answered_id])
+    assert "Statistics from finished exams" in seen and "<dt>Responses</dt><dd>1</dd>" in seen
+    assert f"<dd>{round(figures['facility'] * 100)} %</dd>" in seen
+    assert "Discrimination</dt><dd>not yet computable</dd>" in seen   # one response: no spread
+    # The share of each choice, next to it.
+    assert seen.count("of responses</span>") == len(figures["choice_rates"])
+    assert ("chosen in 100 % of responses" in seen) == bool(answered.selected)
+    assert "None yet: no finished exam has answered this version." in group_of(queue, bank_ids[never])
+    # The terminal prints the same figures `items stats` computes, and null before any.
+    listed = {q["version"]: q for q in json.loads(runner.invoke(args=["reports", "list", "--json"]).output)["questions"]}
+    assert listed[answered_id]["statistics"] == {k: figures[k] for k in listed[answered_id]["statistics"]}
+    assert set(listed[answered_id]["statistics"]) == set(figures) - {"track", "bank_id", "version_id", "domain"}
+    assert listed[never]["statistics"] is None
+    text = runner.invoke(args=["reports", "list"]).output
+    assert "statistics: n=1 facility=" in text and "statistics: no responses in finished attempts yet" in text
+    # More reports, on more questions, from more learners and attempts: the same statements.
+    for _ in range(2):
+        other_attempt = start_exam(other_learner)
+        finish(other_learner, other_attempt)
+    with synced.app_context():
+        others = db.session.scalars(select(AttemptQuestion.question_version_id).where(
+            AttemptQuestion.attempt_id == other_attempt)).all()
+    for version_id in others:
+        file_direct(synced, "other@example.com", version_id)
+    with count_queries() as many:
+        more = boss.get("/admin/reports").get_data(as_text=True)
+    assert more.count('<article class="report-group"') > queue.count('<article class="report-group"')
+    # The user, then the reports with reporters, their versions, and all their statistics at once.
+    assert len(many) == len(few) == 4, (len(few), len(many))
+
+
+def test_the_queue_says_why_a_reported_item_is_marked_for_review_in_the_admins_language(synced):
+    from .measure.builders import finished_attempt, make_user
+    from .conftest import NOW
+
+    # As in `items stats`' own test: one question nobody gets right over 30 attempts.
+    target = {}
+    for n in range(30):
+        def rule(item, version, n=n):
+            target.setdefault("id", version.id)
+            return version.id != target["id"] and n % 2 == 0
+        finished_attempt(synced, make_user(synced, f"r{n}@example.com"), NOW, right=rule, seed=11)
+    file_direct(synced, "r0@example.com", target["id"], reason="wrong_key")
+    boss = make_admin(synced)
+    english = boss.get("/admin/reports").get_data(as_text=True)
+    assert "<dt>Responses</dt><dd>30</dd>" in english and "<dd>0 %</dd>" in english
+    assert ("<strong>Marked for review:</strong> facility 0.00 under 0.20: is the key right, the stem clear?"
+            in english)
+    japanese = boss.get("/admin/reports", headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    assert "<strong>見直しが必要:</strong> 正答率 0.00 は 0.20 未満" in japanese and "<dd>0%</dd>" in japanese
 
 
 def test_reports_list_cli(synced, learner):
