@@ -256,6 +256,8 @@
       if (event.ctrlKey || event.metaKey || event.altKey) { return; }
       var tag = (event.target.tagName || "").toLowerCase();
       if (tag === "textarea" || (tag === "input" && /^(text|email|password|number)$/.test(event.target.type))) { return; }
+      // A report form's reason list takes letters too: they pick a reason, not an option.
+      if (event.target.closest && event.target.closest("[data-keys-own]")) { return; }
       var key = event.key.toLowerCase();
       var options = form.querySelectorAll("input[name=choice]");
       var index = "123456".indexOf(key);

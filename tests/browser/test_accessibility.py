@@ -84,6 +84,12 @@ def walk(page, words):
     page.locator("#check-visible").click()
     expect(page.locator("#feedback")).to_be_visible()
     yield "practice feedback"
+    page.locator("details.report summary").click()
+    expect(page.locator("details.report textarea")).to_be_visible()
+    yield "practice report form"
+    page.locator("details.report button[type=submit]").click()
+    expect(page.locator(".report-status")).to_be_visible()
+    yield "practice feedback, reported"
     page.goto(re.sub(r"/questions/\d+.*$", "/summary", page.url))
     yield "practice summary"
     # The administrators' pages, for the same learner made an administrator.
@@ -122,7 +128,7 @@ def test_every_page_passes_axe_in_both_languages_and_themes(browser, live_app, l
         assert page.get_attribute("html", "lang") == lang, name
         found[name] = violations(page)
     context.close()
-    assert len(found) == 20
+    assert len(found) == 22
     assert {name: v for name, v in found.items() if v} == {}
 
 
@@ -133,7 +139,28 @@ def make_admin(app):
     def hook(page):
         assert "is an administrator" in app.test_cli_runner().invoke(
             args=["users", "admin", "learner@example.com"]).output
+        report_answered_and_unanswered(app)
     ADMIN_HOOK = hook
+
+
+def report_answered_and_unanswered(app):
+    """Give the queue a question with statistics and one without (besides the walk's own report)."""
+    from sqlalchemy import select
+
+    from quizapp.extensions import db
+    from quizapp.models import AttemptQuestion, QuestionReport, QuestionVersion, User, now_utc
+    from quizapp.reports import file_report
+
+    with app.app_context():
+        uid = db.session.scalar(select(User.id).where(User.email == "learner@example.com"))
+        reported = select(QuestionReport.question_version_id)
+        answered = select(AttemptQuestion.question_version_id)
+        for version_id in (
+                db.session.scalar(answered.where(AttemptQuestion.question_version_id.not_in(reported)).limit(1)),
+                db.session.scalar(select(QuestionVersion.id).where(QuestionVersion.id.not_in(answered),
+                                                                   QuestionVersion.id.not_in(reported)).limit(1))):
+            file_report(db.session, user_id=uid, version_id=version_id, reason="unclear", comment="", now=now_utc())
+        db.session.commit()
 
 
 @pytest.mark.parametrize("width", [320, 640])  # 640: a 1280 px window at 200 % zoom

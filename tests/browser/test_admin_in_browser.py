@@ -117,7 +117,11 @@ def test_report_from_the_review_page_triage_as_admin_and_the_learner_sees_the_ou
     admin.get_by_role("link", name="Problem reports").click()
     group = admin.locator("article.report-group")
     expect(group).to_have_count(1)
-    expect(group.get_by_role("heading")).to_have_text(f"{bank_id} · 1 open report")
+    expect(group.get_by_role("heading", level=2)).to_have_text(f"{bank_id} · 1 open report")
+    # The item's figures from finished exams: this one exam so far.
+    stats = group.locator("section.item-stats")
+    expect(stats.get_by_role("heading", level=3)).to_have_text("Statistics from finished exams")
+    expect(stats.locator("dl > div").first).to_have_text(re.compile(r"Responses\s*1$"))
     expect(group.locator(".stem")).to_contain_text(version.stem.strip())
     key_texts = [version.choice_text()[k] for k in version.answer]
     expect(group.locator("li.key")).to_have_count(len(key_texts))
