@@ -30,6 +30,13 @@ def register(app: Flask) -> None:
         return _render(error.code or 500, message)
 
 
+def not_stored():
+    """503 for an answer the database refused: nothing of it was stored, and the
+    page sends it again (its script retries on 5xx, after `Retry-After`)."""
+    body, status = _render(503, _("The answer could not be saved just now; it will be sent again."))
+    return body, status, {"Retry-After": "1"}
+
+
 def _generic(status: int) -> str:
     return {400: _("The request could not be understood."), 401: _("Log in to continue."),
             404: _("There is nothing at this address."),

@@ -67,15 +67,17 @@ def wait_for(condition, timeout: float = 20) -> None:
         time.sleep(0.005)
 
 
-def send(app, client, attempt_id: int, csrf: str, position: int, body: dict, out: dict, key) -> threading.Thread:
-    """Send one autosave from a thread of its own (the learner's cookies), as a browser tab would."""
+def send(app, client, attempt_id: int, csrf: str, position: int, body: dict, out: dict, key,
+         url: str | None = None) -> threading.Thread:
+    """Send one autosave (or the JSON post at `url`) from a thread of its own with the
+    learner's cookies, as a browser tab would."""
     tab = app.test_client()
     for cookie in client._cookies.values():
         tab.set_cookie(cookie.key, cookie.value, domain=cookie.domain, path=cookie.path)
 
     def run():
-        response = tab.post(f"/attempts/{attempt_id}/questions/{position}/save", json=body,
-                            headers={"X-CSRFToken": csrf})
+        response = tab.post(url or f"/attempts/{attempt_id}/questions/{position}/save", json=body,
+                            headers={"X-CSRFToken": csrf, "Accept": "application/json"})
         out[key] = (response.status_code, response.get_json(), response.headers.get("Retry-After"))
 
     thread = threading.Thread(target=run)
@@ -112,6 +114,49 @@ def test_saves_that_arrive_together_share_one_commit_and_are_all_kept(exam):
     answers = stored(app, attempt_id)
     assert answers[1] == (["A"], 1)
     assert {p: answers[p] for p in range(2, 6)} == {p: (["ABCD"[p % 4]], 1) for p in range(2, 6)}
+
+
+def test_practice_checks_and_saves_commit_with_the_exam_saves_around_them(exam):
+    """A practice Check and a practice autosave queued behind an exam save go out in one
+    commit; the check still scores, locks and answers with the key only once stored."""
+    from quizapp.exams.attempts import labels_for
+    from quizapp.models import PracticeItem, QuestionVersion
+
+    from .test_practice import start_practice
+
+    app, client, attempt_id, csrf = exam
+    session_id = start_practice(client, count="custom", custom_count="3")
+    with app.app_context():
+        rows = db.session.execute(
+            select(PracticeItem.position, PracticeItem.choice_order, QuestionVersion.answer)
+            .join(QuestionVersion, QuestionVersion.id == PracticeItem.question_version_id)
+            .where(PracticeItem.session_id == session_id).order_by(PracticeItem.position)).all()
+        db.session.remove()
+    (_, order, answer) = rows[0]
+    key = sorted(labels_for(order)[k] for k in answer)
+    out: dict = {}
+    with HeldCommit(app, waiting=2) as held:
+        threads = [send(app, client, attempt_id, csrf, 1, {"seq": 1, "selected": ["A"]}, out, "exam")]
+        wait_for(lambda: held.commits == 1)
+        threads.append(send(app, client, attempt_id, csrf, 1, {"selected": key}, out, "check",
+                            url=f"/practice/{session_id}/questions/1/check"))
+        threads.append(send(app, client, attempt_id, csrf, 2, {"seq": 1, "selected": ["B"]}, out, "practice save",
+                            url=f"/practice/{session_id}/questions/2/save"))
+        wait_for(lambda: pending(app) == 2)
+        held.queued.set()
+        for thread in threads:
+            thread.join(30)
+    assert held.commits == 2
+    assert out["exam"][0] == 200 and out["practice save"][0] == 200 and out["practice save"][1]["saved"]
+    status, body, _ = out["check"]
+    assert status == 200 and body["correct"] is True and body["key"]
+    with app.app_context():
+        checked, saved = db.session.execute(
+            select(PracticeItem.checked_at, PracticeItem.selected).where(
+                PracticeItem.session_id == session_id, PracticeItem.position.in_([1, 2]))
+            .order_by(PracticeItem.position)).all()
+        db.session.remove()
+    assert checked[0] is not None and saved[1] == [rows[1].choice_order[1]]
 
 
 def test_inside_a_batch_an_older_save_never_overwrites_a_newer_one(exam):

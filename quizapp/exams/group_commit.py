@@ -1,4 +1,4 @@
-"""Group commit for autosaves: saves that arrive together share one transaction.
+"""Group commit for answers: saves (and practice checks) that arrive together share one transaction.
 
 An acknowledged answer must be on disk (SQLite runs with synchronous=FULL,
 PostgreSQL with synchronous_commit on), so every commit waits for an fsync.
@@ -23,33 +23,34 @@ database that is down fails every save with an error the page retries.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from ..database import write_intent
-from .attempts import SaveResult, save_answer
+from .attempts import save_answer
 
+Result = TypeVar("Result")
 
 @dataclass
 class _Save:
-    """One request's save: its arguments, then its outcome."""
+    """One request's write: the operation, where it writes (for the batch's order),
+    its arguments, then its outcome."""
 
+    operation: Callable[..., Any]
+    question: tuple[str, int, int]
     arguments: dict[str, Any]
-    result: SaveResult | None = None
+    result: Any = None
     error: BaseException | None = None
     done: bool = False
-
-    @property
-    def question(self) -> tuple[int, int]:
-        return self.arguments["attempt_id"], self.arguments["position"]
 
 
 @dataclass
 class SaveBatches:
-    """The autosaves of one process, committed in batches of at most `max_batch`."""
+    """The answer writes of one process, committed in batches of at most `max_batch`."""
 
     engine: Engine
     max_batch: int = 64
@@ -57,13 +58,21 @@ class SaveBatches:
     _leading: bool = False
     _changed: threading.Condition = field(default_factory=threading.Condition)
 
-    def save(self, **arguments: Any) -> SaveResult:
-        """`save_answer(**arguments)`, returned once its transaction is committed.
+    def save(self, **arguments: Any):
+        """`save_answer(session, **arguments)` for an exam's autosave; see `run`."""
+        return self.run(save_answer, ("attempt", arguments["attempt_id"], arguments["position"]), **arguments)
 
-        Raises what the save raised (a database error included): then nothing
-        of it was stored, and the caller must not acknowledge it.
+    def run(self, operation: Callable[..., Result], question: tuple[str, int, int], **arguments: Any) -> Result:
+        """`operation(session, **arguments)`, returned once its transaction is committed.
+
+        `operation` writes through the session it is given and does nothing
+        else that outlives a rollback, so that it can run again alone when its
+        batch fails; `question` (kind, attempt or session id, position) orders
+        the batch. Raises what the operation raised (a database error
+        included): then nothing of it was stored, and the caller must not
+        acknowledge it.
         """
-        mine = _Save(arguments)
+        mine = _Save(operation, question, arguments)
         with self._changed:
             self._pending.append(mine)
         while True:
@@ -118,9 +127,9 @@ class SaveBatches:
                     one.error = RuntimeError("the save's batch was interrupted")
                 one.done = True
 
-    def _commit(self, batch: list[_Save]) -> list[SaveResult]:
+    def _commit(self, batch: list[_Save]) -> list[Any]:
         # A session of its own: the leading request's session is its own business.
         with Session(self.engine) as session:
-            results = [save_answer(session, **one.arguments) for one in batch]
+            results = [one.operation(session, **one.arguments) for one in batch]
             session.commit()
         return results

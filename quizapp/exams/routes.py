@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from ..exam import clock
 from ..auth.login import live_cutoffs, session_token_hash
 from ..auth.sessions import session_is_live
+from ..errors import not_stored
 from ..extensions import db, login_manager
 from ..measure import pacing
 from ..models import Attempt, AttemptQuestion, QuestionTranslation, QuestionVersion, Track, now_utc
@@ -197,10 +198,7 @@ def save(attempt_id: int, position: int):
             seconds_spent=data.seconds_spent, now=now, grace_seconds=current_app.config["GRACE_SECONDS"])
     except SQLAlchemyError:
         current_app.logger.exception("autosave of attempt %s question %s failed", attempt_id, position)
-        # Nothing of it was stored; the page keeps the answer and sends it again.
-        response = jsonify(error=_("The answer could not be saved just now; it will be sent again."))
-        response.headers["Retry-After"] = "1"
-        return response, 503
+        return not_stored()
     if result.status == "not_found":
         if not session_is_live(db.session, token, cutoffs):
             # Logged out elsewhere, or the session expired: the page keeps the

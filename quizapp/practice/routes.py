@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..auth.login import live_cutoffs, session_token_hash
 from ..auth.sessions import session_is_live
 from ..exams.attempts import LoginProof, labels_for
 from ..exams.forms import AnswerForm, SaveRequest
+from ..errors import not_stored
 from ..extensions import db, login_manager
-from ..models import PracticeItem, PracticeSession, Question, QuestionVersion, Track, now_utc
+from ..models import PracticeItem, PracticeSession, QuestionVersion, Track, now_utc
 from ..report_form import ReportForm, send_report
 from ..reports import latest_reports
 from ..study.selection import SOURCE_TITLES, NoQuestions, Scope
@@ -177,6 +179,13 @@ def _json_body(model):
         return None, (jsonify(error=f"{where}: {first['msg']}"), 422)
 
 
+def _with_others(operation, session_id: int, position: int, **arguments):
+    """Run a practice write committed together with the answers arriving alongside
+    it (exams/group_commit.py); it is on disk when this returns."""
+    return current_app.extensions["quizapp.save_batches"].run(
+        operation, ("practice", session_id, position), session_id=session_id, position=position, **arguments)
+
+
 @bp.post(f"{SESSION}/questions/{POSITION}/save")
 def save(session_id: int, position: int):
     """Autosave an unchecked question (JSON), as the exam's save: fixed statements, old saves never win."""
@@ -186,13 +195,16 @@ def save(session_id: int, position: int):
     data, problem = _json_body(SaveRequest)
     if problem:
         return problem
-    result = save_practice_answer(
-        db.session, login=login, session_id=session_id, position=position, seq=data.seq,
-        selected=data.selected, flagged=data.flagged, struck=data.struck, seconds_spent=data.seconds_spent,
-        now=now_utc(), grace_seconds=current_app.config["GRACE_SECONDS"])
+    try:
+        result = _with_others(
+            save_practice_answer, session_id, position, login=login, seq=data.seq,
+            selected=data.selected, flagged=data.flagged, struck=data.struck, seconds_spent=data.seconds_spent,
+            now=now_utc(), grace_seconds=current_app.config["GRACE_SECONDS"])
+    except SQLAlchemyError:
+        current_app.logger.exception("save of practice %s question %s failed", session_id, position)
+        return not_stored()
     if result.status in STATUS:
         return _refused(result, login)
-    db.session.commit()
     return jsonify(saved=result.status == "saved", seq=result.seq)
 
 
@@ -216,18 +228,19 @@ def check(session_id: int, position: int):
         if not form.validate():
             return _form_refused(session_id, position, form)
         selected, flagged = form.choice.data or [], form.flagged.data
-    result = check_answer(db.session, login=login, session_id=session_id, position=position,
-                          selected=selected, flagged=flagged, now=now_utc(),
-                          grace_seconds=current_app.config["GRACE_SECONDS"])
+    try:
+        result = _with_others(check_answer, session_id, position, login=login, selected=selected,
+                              flagged=flagged, now=now_utc(), grace_seconds=current_app.config["GRACE_SECONDS"])
+    except SQLAlchemyError:
+        current_app.logger.exception("check of practice %s question %s failed", session_id, position)
+        return not_stored()
     if result.status in STATUS:
         if request.is_json:
             return _refused(result, login)
-        db.session.rollback()
         if result.status != "invalid":
             abort(STATUS[result.status], _said(result))
         form.choice.errors = [_said(result)]
         return _form_refused(session_id, position, form)
-    db.session.commit()
     if not request.is_json:
         return redirect(url_for("practice.question", session_id=session_id, position=position))
     return jsonify(correct=result.correct, key=result.key, explanation=result.explanation,
