@@ -159,6 +159,47 @@ def test_practice_checks_and_saves_commit_with_the_exam_saves_around_them(exam):
     assert checked[0] is not None and saved[1] == [rows[1].choice_order[1]]
 
 
+def test_two_starts_of_one_exam_in_one_batch_give_one_attempt(exam):
+    """A double click on Start: both starts queue in one batch. The second INSERT breaks
+    the one-exam-in-progress rule, so the batch runs again one by one: one attempt is
+    stored, and both clicks land on it."""
+    from quizapp.models import Attempt
+
+    from .test_practice import start_practice
+
+    app, client, attempt_id, csrf = exam
+    client.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": csrf})
+    session_id = start_practice(client, count="custom", custom_count="2")
+    page = client.get("/tracks/test-architect").get_data(as_text=True)
+    start_token = csrf_from(page)
+    out: dict = {}
+
+    def start(key):
+        tab = app.test_client()
+        for cookie in client._cookies.values():
+            tab.set_cookie(cookie.key, cookie.value, domain=cookie.domain, path=cookie.path)
+        response = tab.post("/tracks/test-architect/start", data={"csrf_token": start_token})
+        out[key] = (response.status_code, response.headers.get("Location"))
+
+    with HeldCommit(app, waiting=2) as held:
+        threads = [send(app, client, attempt_id, csrf, 1, {"seq": 1, "selected": ["A"]}, out, "leader",
+                        url=f"/practice/{session_id}/questions/1/save")]
+        wait_for(lambda: held.commits == 1)
+        for key in ("click", "double click"):
+            threads.append(threading.Thread(target=start, args=(key,)))
+            threads[-1].start()
+        wait_for(lambda: pending(app) == 2)
+        held.queued.set()
+        for thread in threads:
+            thread.join(30)
+    assert out["leader"][0] == 200
+    with app.app_context():
+        started = db.session.scalars(select(Attempt.id).where(Attempt.status == "in_progress")).all()
+        db.session.remove()
+    assert len(started) == 1
+    assert out["click"] == out["double click"] == (302, f"/attempts/{started[0]}/questions/1")
+
+
 def test_inside_a_batch_an_older_save_never_overwrites_a_newer_one(exam):
     """Seq 5 and then a late retry of seq 3 for the same question, committed together."""
     app, client, attempt_id, csrf = exam
