@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -113,8 +113,3 @@ def missed(items: Iterable[tuple[int, bool | None]]) -> list[int]:
     """
     return list(dict.fromkeys(qid for qid, correct in items if correct is False))
 
-
-def difficulties_in(pool: Iterable[Pool]) -> Collection[str]:
-    """The difficulties present in a pool, easiest first."""
-    order = {"easy": 0, "medium": 1, "hard": 2}
-    return sorted({q.difficulty for q in pool if q.difficulty}, key=lambda d: order.get(d, 9))
