@@ -220,7 +220,9 @@ def test_another_learners_session_is_404_everywhere(synced, learner, other_learn
         response = other_learner.open(url, method=method, data={"csrf_token": csrf, "choice": ["A"]})
         assert response.status_code == 404, (method, url)
     assert check(other_learner, session_id, 1, {"selected": right(item, version)}, csrf).status_code == 404
-    assert save(other_learner, session_id, 1, {"seq": 1, "selected": ["A"]}, csrf).status_code == 404
+    response = save(other_learner, session_id, 1, {"seq": 1, "selected": ["A"]}, csrf)
+    assert response.status_code == 404
+    assert response.get_json()["error"] == "No such question in your practice sessions."
     assert snapshot(synced) == before
 
 
@@ -431,3 +433,70 @@ def test_session_summary_counts_checked_only_weakest_domain_first():
     assert (result.checked, result.correct, result.length) == (4, 2, 5) and result.percent == 50.0
     assert [(d.domain, d.correct, d.total) for d in result.domains] == [("payments", 1, 2), ("connect", 1, 2)]
     assert result.missed == [2, 4] and result.missed_questions == [12, 14]
+
+
+def test_session_summary_counts_a_domain_the_track_no_longer_lists():
+    from quizapp.practice.sessions import summarise
+
+    result = summarise([(1, 11, "payments", True), (2, 12, "retired-domain", False)], 2, ["payments"])
+    assert [(d.domain, d.correct, d.total) for d in result.domains] == [("retired-domain", 0, 1), ("payments", 1, 1)]
+
+
+def test_a_timed_session_ends_at_its_limit_and_only_that_session_ends(synced, learner, other_learner):
+    timed = start_practice(learner, count="custom", custom_count="3", time_limit="5")
+    untimed = start_practice(learner, count="custom", custom_count="3")
+    others = start_practice(other_learner, count="custom", custom_count="3")
+    csrf = token(learner)
+    with synced.app_context():
+        deadline = db.session.get(PracticeSession, timed).deadline
+    # Within the grace after the limit a save still lands; past it, nothing does.
+    with time_machine.travel(deadline + timedelta(seconds=29), tick=False):
+        assert save(learner, timed, 1, {"seq": 1, "selected": ["A"]}, csrf).status_code == 200
+    with time_machine.travel(deadline + timedelta(seconds=31), tick=False):
+        response = save(learner, timed, 1, {"seq": 2, "selected": ["B"]}, csrf)
+        assert response.status_code == 409 and "ended" in response.get_json()["error"]
+        # Opening it closes it, as of its limit, not of when it was noticed.
+        learner.get(f"/practice/{timed}/questions/1")
+    with synced.app_context():
+        ended = {s.id: s.finished_at for s in db.session.scalars(select(PracticeSession))}
+    assert ended == {timed: deadline, untimed: None, others: None}
+    # An untimed session ends when the learner finishes it; then it takes no more saves.
+    with time_machine.travel(deadline + timedelta(minutes=1), tick=False):
+        learner.post(f"/practice/{untimed}/finish", data={"csrf_token": csrf})
+        response = save(learner, untimed, 1, {"seq": 1, "selected": ["A"]}, csrf)
+        assert response.status_code == 409 and "ended" in response.get_json()["error"]
+
+
+def test_a_session_ends_once(synced, learner):
+    from quizapp.practice.sessions import finish_session
+
+    session_id = start_practice(learner, count="custom", custom_count="3")
+    with synced.app_context():
+        practice = db.session.get(PracticeSession, session_id)
+        first = practice.started_at + timedelta(minutes=7)
+        assert finish_session(db.session, practice, first) is True
+        assert finish_session(db.session, practice, first + timedelta(minutes=5)) is False
+        assert practice.finished_at == first
+
+
+def test_older_saves_never_win_and_the_answer_history_keeps_each_change(synced, learner):
+    session_id = start_practice(learner, count="custom", custom_count="2")
+    (item, _), *_ = items(synced, session_id)
+    key = dict(zip("ABCD", item.choice_order))
+    csrf = token(learner)
+    assert save(learner, session_id, 1, {"seq": 5, "selected": ["A"], "struck": ["C"]}, csrf).get_json() == {
+        "saved": True, "seq": 5}
+    # The page without JavaScript posts no counter: its save applies and moves the counter on.
+    learner.post(f"/practice/{session_id}/questions/1", data={"choice": "B", "go": "stay", "csrf_token": csrf})
+    assert items(synced, session_id)[0][0].save_seq == 6
+    # A retried autosave from before the form post changes nothing; a newer one lands.
+    assert save(learner, session_id, 1, {"seq": 5, "selected": ["C"]}, csrf).get_json() == {"saved": False, "seq": 6}
+    assert save(learner, session_id, 1, {"seq": 7, "selected": ["B"], "flagged": True}, csrf).get_json() == {
+        "saved": True, "seq": 7}
+    saved = items(synced, session_id)[0][0]
+    assert (saved.selected, saved.flagged) == ([key["B"]], True)
+    # Flagging the same answer is not a change of answer.
+    assert [keys for _, keys in saved.changes] == [[key["A"]], [key["B"]]]
+    response = save(learner, session_id, 1, {"seq": 8, "selected": ["B"], "struck": ["Z"]}, csrf)
+    assert response.status_code == 422
+    assert response.get_json()["error"] == "That option is not part of this question."
