@@ -1,0 +1,63 @@
+"""Review cards in the database: one upsert per answer, from bound rows or from a select."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import literal, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from quizapp.extensions import db
+from quizapp.models import Question, ReviewCard
+from quizapp.reviews import VALUES, Answer, card_row, stored_state, upsert_cards
+from quizapp.study.schedule import review
+
+from ..conftest import NOW
+from ..measure.builders import make_user
+
+INSERT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
+
+def cards(columns=(ReviewCard.user_id, ReviewCard.question_id, ReviewCard.reviews, ReviewCard.last_correct,
+                   ReviewCard.last_flagged, ReviewCard.due)):
+    return sorted(db.session.execute(select(*columns)).all())
+
+
+def test_each_answer_is_one_review_of_the_learners_own_card(synced):
+    learner, other = make_user(synced, "learner@example.com"), make_user(synced, "other@example.com")
+    with synced.app_context():
+        insert = INSERT[db.session.get_bind().dialect.name]
+        (question, track), (second, _) = db.session.execute(
+            select(Question.id, Question.track_id).order_by(Question.id).limit(2)).all()
+        later = NOW + timedelta(days=2)
+        first = card_row(Answer(learner, question, track, False, False, False, None), NOW)
+        db.session.execute(upsert_cards(insert), [first, card_row(Answer(
+            other, question, track, True, False, False, None), NOW)])
+        previous = review(None, False, False, False, NOW)
+        again = card_row(Answer(learner, question, track, True, True, False, previous), later)
+        db.session.execute(upsert_cards(insert), [again, card_row(Answer(
+            learner, second, track, True, False, False, None), later)])
+        assert cards() == sorted([
+            (learner, question, 2, True, True, again["due"]),
+            (learner, second, 1, True, False, review(None, True, False, False, later).due),
+            (other, question, 1, True, False, review(None, True, False, False, NOW).due)])
+        state = db.session.execute(select(ReviewCard.state, ReviewCard.step, ReviewCard.stability,
+                                          ReviewCard.difficulty, ReviewCard.due, ReviewCard.last_review)
+                                   .where(ReviewCard.user_id == learner, ReviewCard.question_id == question)).one()
+        assert stored_state(*state) == review(previous, True, True, False, later)
+
+
+def test_a_card_written_from_a_select_counts_its_reviews_the_same(synced):
+    # PostgreSQL's check writes the card from the lock's RETURNING: the select form.
+    learner = make_user(synced, "learner@example.com")
+    with synced.app_context():
+        insert = INSERT[db.session.get_bind().dialect.name]
+        question, track = db.session.execute(select(Question.id, Question.track_id).limit(1)).one()
+        statement = upsert_cards(insert, select(*VALUES.values(), literal(1)).where(literal(True)))
+        for at, correct in ((NOW, False), (NOW + timedelta(days=1), True)):
+            previous = stored_state(*db.session.execute(
+                select(ReviewCard.state, ReviewCard.step, ReviewCard.stability, ReviewCard.difficulty,
+                       ReviewCard.due, ReviewCard.last_review)).one_or_none() or (None,) * 6)
+            db.session.execute(statement, card_row(Answer(learner, question, track, correct, False, False,
+                                                          previous), at))
+        assert cards()[0][:5] == (learner, question, 2, True, False)
