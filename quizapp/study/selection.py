@@ -62,7 +62,7 @@ def _in_scope(question: Pool, scope: Scope) -> bool:
             and (not scope.difficulties or (question.difficulty or "") in scope.difficulties))
 
 
-def _from_source(question: Pool, seen: History | None, source: str, now: datetime) -> bool:
+def _from_source(seen: History | None, source: str, now: datetime) -> bool:
     if source == "any":
         return True
     if source == "unseen":
@@ -94,7 +94,7 @@ def select_questions(pool: Iterable[Pool], history: Mapping[int, History], scope
         chosen = [by_id[i] for i in dict.fromkeys(scope.only) if i in by_id]
     else:
         chosen = [q for q in by_id.values()
-                  if _from_source(q, history.get(q.question_id), scope.source, now)]
+                  if _from_source(history.get(q.question_id), scope.source, now)]
         if scope.source == "due":
             chosen.sort(key=lambda q: (history[q.question_id].due, q.question_id))
         else:
