@@ -4,6 +4,7 @@ import json
 import re
 from datetime import timedelta
 
+import pytest
 import time_machine
 from sqlalchemy import func, insert, select
 
@@ -171,10 +172,10 @@ def test_bad_checks_are_4xx_with_a_clear_message_and_change_nothing(synced, lear
     cases = [
         (single[0].position, {"selected": right(*single)}, 409, "already checked"),
         (single[0].position, {"selected": wrong(*single)}, 409, "cannot change"),
-        (multi[0].position, {"selected": []}, 422, "Choose an option"),
+        (multi[0].position, {"selected": []}, 422, "Choose an option before checking."),
         (multi[0].position, {}, 422, "Choose an option"),
-        (multi[0].position, {"selected": right(*multi)[:1]}, 422, "Choose 2 options"),
-        (multi[0].position, {"selected": list("ABCDE")}, 422, "no more than 2"),
+        (multi[0].position, {"selected": right(*multi)[:1]}, 422, "Choose 2 options before checking; you chose 1."),
+        (multi[0].position, {"selected": list("ABCDE")}, 422, "Choose no more than 2 options."),
         (multi[0].position, {"selected": list("ABCDEFA")}, 422, "selected"),
         (multi[0].position, {"selected": ["Z"]}, 422, "not part of this question"),
         (multi[0].position, {"selected": "A"}, 422, "selected"),
@@ -185,7 +186,8 @@ def test_bad_checks_are_4xx_with_a_clear_message_and_change_nothing(synced, lear
     for position, body, status, message in cases:
         response = check(learner, session_id, position, body, csrf)
         assert response.status_code == status, (body, response.get_data(as_text=True))
-        assert message in response.get_json()["error"], (body, response.get_json())
+        error = response.get_json()["error"]
+        assert (error == message) if message.endswith(".") else (message in error), (body, error)
     # Saving a checked question is refused too.
     response = save(learner, session_id, single[0].position, {"seq": 9, "selected": wrong(*single)}, csrf)
     assert response.status_code == 409 and "cannot change" in response.get_json()["error"]
@@ -453,8 +455,9 @@ def test_a_timed_session_ends_at_its_limit_and_only_that_session_ends(synced, le
     with time_machine.travel(deadline + timedelta(seconds=29), tick=False):
         assert save(learner, timed, 1, {"seq": 1, "selected": ["A"]}, csrf).status_code == 200
     with time_machine.travel(deadline + timedelta(seconds=31), tick=False):
-        response = save(learner, timed, 1, {"seq": 2, "selected": ["B"]}, csrf)
-        assert response.status_code == 409 and "ended" in response.get_json()["error"]
+        for response in (save(learner, timed, 1, {"seq": 2, "selected": ["B"]}, csrf),
+                         check(learner, timed, 1, {"selected": ["B"]}, csrf)):
+            assert response.status_code == 409 and "ended" in response.get_json()["error"]
         # Opening it closes it, as of its limit, not of when it was noticed.
         learner.get(f"/practice/{timed}/questions/1")
     with synced.app_context():
@@ -465,6 +468,15 @@ def test_a_timed_session_ends_at_its_limit_and_only_that_session_ends(synced, le
         learner.post(f"/practice/{untimed}/finish", data={"csrf_token": csrf})
         response = save(learner, untimed, 1, {"seq": 1, "selected": ["A"]}, csrf)
         assert response.status_code == 409 and "ended" in response.get_json()["error"]
+
+
+def test_a_save_names_whose_answer_it_is():
+    from quizapp.practice.sessions import save_practice_answer
+
+    with pytest.raises(ValueError) as refused:
+        save_practice_answer(None, session_id=1, position=1, seq=1, selected=[], flagged=False, struck=[],
+                             seconds_spent=None, now=now_utc(), grace_seconds=30)
+    assert str(refused.value) == "needs a user_id or a login"
 
 
 def test_a_session_ends_once(synced, learner):
@@ -500,3 +512,34 @@ def test_older_saves_never_win_and_the_answer_history_keeps_each_change(synced, 
     response = save(learner, session_id, 1, {"seq": 8, "selected": ["B"], "struck": ["Z"]}, csrf)
     assert response.status_code == 422
     assert response.get_json()["error"] == "That option is not part of this question."
+
+
+def test_a_check_schedules_the_answer_as_it_was_given(synced, learner):
+    """Sure and right comes back in 10 minutes; right after changing it, or flagged, in 5.5; a second
+    right answer at a later session graduates to days."""
+    start = now_utc().replace(microsecond=0) + timedelta(minutes=1)
+    with time_machine.travel(start, tick=False):
+        session_id = start_practice(learner, count="custom", custom_count="3")
+        (sure, v1), (changed, v2), (flagged, v3) = items(synced, session_id)
+        csrf = token(learner)
+        save(learner, session_id, 1, {"seq": 1, "selected": right(sure, v1)}, csrf)
+        save(learner, session_id, 2, {"seq": 1, "selected": wrong(changed, v2)}, csrf)
+        for position, body in ((1, {}), (2, {"selected": right(changed, v2)}),
+                               (3, {"selected": right(flagged, v3), "flagged": True})):
+            assert check(learner, session_id, position, body, csrf).get_json()["correct"] is True
+    checked = items(synced, session_id)
+    assert [(t, set(keys)) for t, keys in checked[0][0].changes] == [(0, set(v1.answer))]
+    assert checked[2][0].flagged is True
+    with synced.app_context():
+        due = dict(db.session.execute(select(ReviewCard.question_id, ReviewCard.due)).all())
+    assert {q: due[v.question_id] - start for q, v in (("sure", v1), ("changed", v2), ("flagged", v3))} == {
+        "sure": timedelta(minutes=10), "changed": timedelta(minutes=5, seconds=30),
+        "flagged": timedelta(minutes=5, seconds=30)}
+    later = start + timedelta(hours=1)
+    with time_machine.travel(later, tick=False):
+        again = start_practice(learner, source="due", count="20")
+        item, version = next((i, v) for i, v in items(synced, again) if v.question_id == v1.question_id)
+        check(learner, again, item.position, {"selected": right(item, version)}, token(learner))
+    with synced.app_context():
+        card = db.session.scalar(select(ReviewCard).where(ReviewCard.question_id == v1.question_id))
+        assert (card.reviews, card.due - later) == (2, timedelta(days=2))
