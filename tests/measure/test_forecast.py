@@ -36,6 +36,21 @@ def test_calibration_uses_the_label_until_enough_responses():
     assert calibrated_difficulty("easy", 200, 0) > label_difficulty("hard")
 
 
+def test_calibration_starts_at_the_threshold_and_shrinks_towards_the_label():
+    # From the 30th response the item's own facility counts: all right is far easier than "hard".
+    assert calibrated_difficulty("hard", MIN_RESPONSES_TO_CALIBRATE, MIN_RESPONSES_TO_CALIBRATE) == pytest.approx(
+        -2.103, abs=1e-3)
+    # 80 of 100 right on a "medium" item: a little easier than "easy" (-1.5).
+    assert calibrated_difficulty("medium", 100, 80) == pytest.approx(-1.551, abs=1e-3)
+
+
+def test_a_pass_mark_just_over_a_whole_answer_needs_the_next_one():
+    # 78 % of 9 questions is 7.02 answers: 8 are needed, as scoring counts.
+    blueprint = ExamBlueprint({"a": 1}, 9, 9, 78, {"a": [0.0]})
+    result = forecast(answers("a", 7500, 2500), blueprint, NOW)
+    assert result.probability == pytest.approx(binomial_at_least(9, 0.75, 8), abs=0.01)
+
+
 def test_calibration_agrees_with_a_label_its_responses_confirm():
     medium = label_difficulty("medium")
     # Find the facility the label implies, feed exactly that, get the label back.
@@ -162,3 +177,25 @@ def test_calibrated_on_learners_drawn_from_the_prior():
     assert abs(forecasts.mean() - passed.mean()) < 0.05
     high = forecasts > 0.5
     assert passed[high].mean() > 0.6 and passed[~high].mean() < 0.4
+
+
+def test_a_worked_example_keeps_its_figures():
+    """Every part of the model moves these figures: ages (half-life, learning per day), balancing an
+    over-practised domain, the priors, the pool, the pass mark over a length range, the fixed draws,
+    the lever. A deliberate change to the model changes them: recompute and say why in the commit."""
+    def given(domain, right, wrong, days, difficulty):
+        return [Answer(domain, i < right, NOW - timedelta(days=days), difficulty) for i in range(right + wrong)]
+
+    data = (given("payments", 30, 6, 0, -0.5) + given("payments", 10, 4, 45, 0.5)
+            + given("connect", 12, 14, 2, 0.0) + given("connect", 12, 12, 90, -1.0)
+            + given("billing", 30, 10, 1, -1.5))
+    blueprint = ExamBlueprint({"payments": 50, "connect": 40, "billing": 10}, 45, 50, 70,
+                              {"payments": [-1.5, -0.5, -0.5, 0.5, 0.5, 1.0], "connect": [-0.5, 0.0, 0.5]})
+    result = forecast(data, blueprint, NOW)
+    assert (result.probability, result.low, result.high) == pytest.approx((0.144452, 0.010039, 0.349090), abs=1e-6)
+    assert [(d.domain, d.answered, d.correct) for d in result.domains] == [
+        ("payments", 50, 40), ("connect", 50, 24), ("billing", 40, 30)]
+    assert [d.ability for d in result.domains] == pytest.approx([0.851265, -0.027663, 0.067341], abs=1e-6)
+    lever = result.lever
+    assert (lever.domain, lever.answered, lever.correct, lever.more_right) == ("connect", 50, 24, 5)
+    assert lever.probability == pytest.approx(0.246529, abs=1e-6)
