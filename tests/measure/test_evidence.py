@@ -1,0 +1,75 @@
+"""The forecast's inputs read from the database: whose answers, up to when, at which difficulty."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from quizapp.exams.attempts import start_attempt
+from quizapp.extensions import db
+from quizapp.measure.evidence import track_forecasts
+from quizapp.measure.forecast import Answer, ExamBlueprint, calibrated_difficulty, forecast, label_difficulty
+from quizapp.models import Attempt, AttemptQuestion, Question, QuestionVersion, Track
+
+from ..conftest import NOW
+from .builders import finished_attempt, make_user
+
+
+def extra_responses(attempt_id: int, version: QuestionVersion, right: int, wrong: int) -> None:
+    """More responses to one item inside an attempt (as many learners would give)."""
+    db.session.add_all([AttemptQuestion(attempt_id=attempt_id, position=100 + n, question_version_id=version.id,
+                                        choice_order=[c["key"] for c in version.choices], choose=len(version.answer),
+                                        is_correct=n < right) for n in range(right + wrong)])
+
+
+def test_the_forecast_reads_the_learners_answers_given_by_now_at_each_items_difficulty(synced):
+    learner, other = make_user(synced, "learner@example.com"), make_user(synced, "other@example.com")
+    mine = [finished_attempt(synced, learner, NOW - timedelta(days=12 - 2 * n), seed=n,
+                             right=lambda item, version: version.domain == "payments") for n in range(6)]
+    # Finished 20 minutes after NOW: not an answer yet at NOW.
+    later = finished_attempt(synced, learner, NOW - timedelta(minutes=10), seed=9)
+    theirs = finished_attempt(synced, other, NOW - timedelta(days=1), right=lambda item, version: False)
+    with synced.app_context():
+        track = db.session.scalar(select(Track))
+        versions = db.session.scalars(select(QuestionVersion).order_by(QuestionVersion.id)).all()
+        easy, retired, relabelled = versions[0], versions[1], versions[2]
+        # Every finished response to an item counts (anyone's, whenever): 40 more, 38 right,
+        # calibrate the first item; responses in an attempt still in progress do not count.
+        finished = db.session.scalars(select(AttemptQuestion.is_correct).where(
+            AttemptQuestion.question_version_id == easy.id,
+            AttemptQuestion.attempt_id.in_([*mine, later, theirs]))).all()
+        responses, right = 40 + len(finished), 38 + sum(finished)
+        extra_responses(theirs, easy, 38, 2)
+        in_progress = start_attempt(db.session, other, track, NOW - timedelta(minutes=5), seed=3)
+        extra_responses(in_progress.id, easy, 0, 40)
+        db.session.get(Question, retired.question_id).retired_at = NOW - timedelta(days=1)
+        relabelled.difficulty = "hard"
+        db.session.commit()
+
+        def difficulty(version):
+            if version.id == easy.id:
+                return calibrated_difficulty(version.difficulty, responses, right)
+            return label_difficulty(version.difficulty)
+
+        given = db.session.execute(
+            select(QuestionVersion, AttemptQuestion.is_correct, Attempt.finished_at)
+            .join(AttemptQuestion, AttemptQuestion.question_version_id == QuestionVersion.id)
+            .join(Attempt, Attempt.id == AttemptQuestion.attempt_id).where(Attempt.id.in_(mine))).all()
+        answers = [Answer(version.domain, bool(correct), at, difficulty(version)) for version, correct, at in given]
+        pool = {domain: [difficulty(v) for v in versions if v.domain == domain and v.id != retired.id]
+                for domain in ("payments", "connect")}
+        expected = forecast(answers, ExamBlueprint({"payments": 60, "connect": 40}, 5, 5, 70, pool), NOW)
+        found = track_forecasts(db.session, learner, [track], NOW)[track.id]
+        assert (found.answered, len(answers)) == (30, 30)
+        assert (found.probability, found.low, found.high) == pytest.approx(
+            (expected.probability, expected.low, expected.high), abs=1e-9)
+        assert [(d.domain, d.answered, d.correct) for d in found.domains] == [
+            (d.domain, d.answered, d.correct) for d in expected.domains]
+        assert [d.ability for d in found.domains] == pytest.approx([d.ability for d in expected.domains], abs=1e-9)
+        assert (found.lever.domain, found.lever.more_right) == (expected.lever.domain, expected.lever.more_right)
+        assert found.lever.probability == pytest.approx(expected.lever.probability, abs=1e-9)
+        # An hour later the attempt finished after NOW counts too.
+        assert track_forecasts(db.session, learner, [track], NOW + timedelta(hours=1))[track.id].answered == 35
+        assert track_forecasts(db.session, learner, [], NOW) == {}
