@@ -451,8 +451,8 @@ def test_a_timed_session_ends_at_its_limit_and_only_that_session_ends(synced, le
     csrf = token(learner)
     with synced.app_context():
         deadline = db.session.get(PracticeSession, timed).deadline
-    # Within the grace after the limit a save still lands; past it, nothing does.
-    with time_machine.travel(deadline + timedelta(seconds=29), tick=False):
+    # To the last second of the grace after the limit a save still lands; past it, nothing does.
+    with time_machine.travel(deadline + timedelta(seconds=30), tick=False):
         assert save(learner, timed, 1, {"seq": 1, "selected": ["A"]}, csrf).status_code == 200
     with time_machine.travel(deadline + timedelta(seconds=31), tick=False):
         for response in (save(learner, timed, 1, {"seq": 2, "selected": ["B"]}, csrf),
@@ -543,3 +543,31 @@ def test_a_check_schedules_the_answer_as_it_was_given(synced, learner):
     with synced.app_context():
         card = db.session.scalar(select(ReviewCard).where(ReviewCard.question_id == v1.question_id))
         assert (card.reviews, card.due - later) == (2, timedelta(days=2))
+
+
+def test_a_check_that_loses_the_race_to_another_device_is_told_and_changes_nothing(synced, learner):
+    from sqlalchemy import event, text
+
+    session_id = start_practice(learner, count="custom", custom_count="2")
+    (item, version), *_ = items(synced, session_id)
+    csrf = token(learner)
+    raced = []
+
+    def other_device_checks_first(conn, cursor, statement, parameters, context, executemany):
+        # Between this check's read and its lock, the other device's check commits.
+        if not raced and "UPDATE practice_items SET" in statement and "checked_at" in statement:
+            raced.append(True)
+            conn.execute(text("UPDATE practice_items SET checked_at = :at, is_correct = :ok WHERE id = :id"),
+                         {"at": now_utc(), "ok": False, "id": item.id})
+
+    with synced.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", other_device_checks_first)
+    try:
+        response = check(learner, session_id, 1, {"selected": right(item, version)}, csrf)
+    finally:
+        event.remove(engine, "before_cursor_execute", other_device_checks_first)
+    assert raced and response.status_code == 409
+    assert response.get_json()["error"] == "This question is already checked; a checked answer cannot change."
+    with synced.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ReviewCard)) == 0
