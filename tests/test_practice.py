@@ -11,7 +11,7 @@ from sqlalchemy import func, insert, select
 from quizapp.exams.attempts import labels_for
 from quizapp.extensions import db
 from quizapp.models import (Attempt, AttemptQuestion, PracticeItem, PracticeSession, Question, QuestionVersion,
-                            ReviewCard, now_utc)
+                            ReviewCard, Track, now_utc)
 
 from .conftest import TEST_DATABASE_URL, csrf_from, start_exam, user_id
 
@@ -571,3 +571,60 @@ def test_a_check_that_loses_the_race_to_another_device_is_told_and_changes_nothi
     assert response.get_json()["error"] == "This question is already checked; a checked answer cannot change."
     with synced.app_context():
         assert db.session.scalar(select(func.count()).select_from(ReviewCard)) == 0
+
+
+def test_practice_draws_the_current_unretired_questions_of_its_own_track_shuffled(app, banks_dir, auth):
+    from .conftest import load_into, write_bank
+
+    write_bank(banks_dir, slug="second-architect")
+    load_into(app, banks_dir)
+    # The authors retire one question and edit another: practice sees the bank as it is now.
+    path = banks_dir / "test-architect" / "payments.yaml"
+    head, *questions = path.read_text().split("  - id: ")
+    path.write_text(head + "".join("  - id: " + q.replace("because Bravo is right.", "since Bravo is right.")
+                                   for q in questions if not q.startswith("payments-008")))
+    assert app.test_cli_runner().invoke(args=["banks", "sync"]).exit_code == 0
+    auth.register()
+    session_id = start_practice(auth.client, count="custom", custom_count="100", difficulties="medium")
+    rows = items(app, session_id)
+    with app.app_context():
+        current = set(db.session.scalars(
+            select(QuestionVersion.id).join(Question, (Question.id == QuestionVersion.question_id)
+                                            & (QuestionVersion.content_hash == Question.current_hash))
+            .join(Track, Track.id == Question.track_id)
+            .where(Track.slug == "test-architect", Question.retired_at.is_(None))))
+    assert len(current) == 15 and {version.id for _, version in rows} == current
+    assert all("since Bravo is right." in version.explanation for _, version in rows
+               if version.domain == "payments")
+    assert all(item.choose == len(version.answer) for item, version in rows)
+    assert any(item.choice_order != [c["key"] for c in version.choices] for item, version in rows)
+
+
+def test_the_same_seed_draws_the_same_session(synced, learner):
+    from quizapp.practice.sessions import start_session
+    from quizapp.study.selection import Scope
+
+    learner_id = user_id(synced)
+
+    def drawn(seed):
+        with synced.app_context():
+            track = db.session.scalar(select(Track))
+            session_id = start_session(db.session, learner_id, track, Scope(count=10), now_utc(), seed=seed).id
+            db.session.commit()
+        return [(v.question_id, i.choice_order) for i, v in items(synced, session_id)]
+
+    assert drawn(7) == drawn(7) != drawn(8)
+
+
+def test_i_flagged_and_i_got_wrong_follow_my_own_answers(synced, learner, other_learner):
+    theirs = start_practice(other_learner, count="custom", custom_count="3")
+    for item, version in items(synced, theirs):
+        check(other_learner, theirs, item.position, {"selected": wrong(item, version)}, token(other_learner))
+    assert "No questions match" in start_practice(learner, expect=422, source="wrong").get_data(as_text=True)
+    mine = start_practice(learner, count="custom", custom_count="2")
+    (first, v1), (second, v2) = items(synced, mine)
+    csrf = token(learner)
+    check(learner, mine, 1, {"selected": right(first, v1), "flagged": True}, csrf)
+    check(learner, mine, 2, {"selected": wrong(second, v2)}, csrf)
+    assert [v.question_id for _, v in items(synced, start_practice(learner, source="flagged"))] == [v1.question_id]
+    assert [v.question_id for _, v in items(synced, start_practice(learner, source="wrong"))] == [v2.question_id]
