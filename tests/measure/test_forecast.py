@@ -89,6 +89,13 @@ def test_with_overwhelming_evidence_the_chance_is_the_binomial_tail():
     assert result.high - result.low < 0.05
 
 
+def test_a_long_exam_of_one_domain_is_forecast_exactly_too():
+    # 100 seats in one domain: binomial coefficients past 64-bit integers.
+    blueprint = ExamBlueprint({"a": 1}, 100, 100, 70, {"a": [0.0]})
+    result = forecast(answers("a", 7500, 2500), blueprint, NOW, levers=False)
+    assert result.probability == pytest.approx(binomial_at_least(100, 0.75, 70), abs=0.03)
+
+
 def test_exam_length_range_and_pass_mark_follow_the_blueprint():
     # Ability pinned at 70 %: exams of 10 and 11 questions need 7 and 8 (ceil of 70 %).
     blueprint = ExamBlueprint({"a": 1}, 10, 11, 70, {"a": [0.0]})
