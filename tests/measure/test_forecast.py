@@ -155,6 +155,15 @@ def test_what_moves_it_most_is_the_weak_heavy_domain():
     assert lever.probability > result.probability
 
 
+def test_with_many_domains_the_lever_is_still_the_weak_heavy_one():
+    # Five domains: only the three with the most to gain get a full pass chance.
+    blueprint = ExamBlueprint({"a": 40, "b": 25, "c": 15, "d": 10, "e": 10}, 50, 50, 70)
+    data = (answers("a", 20, 20) + answers("b", 20, 5) + answers("c", 12, 3) + answers("d", 8, 2)
+            + answers("e", 8, 2))
+    lever = forecast(data, blueprint, NOW).lever
+    assert (lever.domain, lever.more_right) == ("a", 4)
+
+
 def test_no_lever_when_nothing_was_wrong():
     blueprint = ExamBlueprint({"a": 1}, 10, 10, 70)
     result = forecast(answers("a", 40, 0), blueprint, NOW)
