@@ -73,3 +73,28 @@ def test_the_forecast_reads_the_learners_answers_given_by_now_at_each_items_diff
         # An hour later the attempt finished after NOW counts too.
         assert track_forecasts(db.session, learner, [track], NOW + timedelta(hours=1))[track.id].answered == 35
         assert track_forecasts(db.session, learner, [], NOW) == {}
+
+
+def test_item_statistics_count_finished_responses_of_the_chosen_track(app, banks_dir):
+    from quizapp.measure.evidence import item_reports
+
+    from ..conftest import load_into, write_bank
+
+    write_bank(banks_dir, slug="second-architect")
+    load_into(app, banks_dir)
+    learner, other = make_user(app, "learner@example.com"), make_user(app, "other@example.com")
+    # One save per question: no answer changed.
+    finished_attempt(app, learner, NOW, right=lambda item, version: version.domain == "payments", seed=2)
+    finished_attempt(app, learner, NOW, slug="second-architect", seed=2)
+    with app.app_context():
+        track = db.session.scalar(select(Track).where(Track.slug == "test-architect"))
+        # Answers in an attempt still in progress are no responses yet.
+        in_progress = start_attempt(db.session, other, track, NOW, seed=2)
+        for item in db.session.scalars(select(AttemptQuestion).where(AttemptQuestion.attempt_id == in_progress.id)):
+            item.selected, item.is_correct, item.changes = ["a"], False, [[5, ["a"]], [9, ["d"]]]
+        db.session.commit()
+        reports = item_reports(db.session, "test-architect")
+        assert len(reports) == 5 and {r.track for r in reports} == {"test-architect"}
+        assert all(r.stats.responses == 1 and r.stats.changed_rate == 0.0 for r in reports)
+        assert {r.domain: r.stats.facility for r in reports} == {"payments": 1.0, "connect": 0.0}
+        assert [r.track for r in item_reports(db.session)] == ["second-architect"] * 5 + ["test-architect"] * 5
