@@ -164,6 +164,15 @@ def test_with_many_domains_the_lever_is_still_the_weak_heavy_one():
     assert (lever.domain, lever.more_right) == ("a", 4)
 
 
+def test_a_domain_never_answered_leans_on_the_learners_other_domains():
+    blueprint = ExamBlueprint({"a": 50, "b": 50}, 20, 20, 70)
+    result = forecast(answers("a", 30, 10), blueprint, NOW)
+    a, b = result.domains
+    assert result.enough and (b.domain, b.answered, b.percent) == ("b", 0, None)
+    # Between the average learner (0) and the domain answered: pulled up, not all the way.
+    assert 0 < b.ability < a.ability
+
+
 def test_no_lever_when_nothing_was_wrong():
     blueprint = ExamBlueprint({"a": 1}, 10, 10, 70)
     result = forecast(answers("a", 40, 0), blueprint, NOW)
