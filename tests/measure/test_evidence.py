@@ -98,3 +98,30 @@ def test_item_statistics_count_finished_responses_of_the_chosen_track(app, banks
         assert all(r.stats.responses == 1 and r.stats.changed_rate == 0.0 for r in reports)
         assert {r.domain: r.stats.facility for r in reports} == {"payments": 1.0, "connect": 0.0}
         assert [r.track for r in item_reports(db.session)] == ["second-architect"] * 5 + ["test-architect"] * 5
+
+
+def test_item_statistics_of_two_learners_on_the_same_five_questions(synced):
+    from quizapp.measure.evidence import item_reports
+
+    sure, unsure = make_user(synced, "sure@example.com"), make_user(synced, "unsure@example.com")
+    # Same seed, nothing seen before: both sit the same five questions.
+    finished_attempt(synced, sure, NOW, seed=5, seconds=lambda item: 0, flagged=lambda item: True)
+    theirs = finished_attempt(synced, unsure, NOW, seed=5, right=lambda item, version: False,
+                              seconds=lambda item: 90,
+                              changes=lambda item, version: [[10, list(version.answer)], [80, item.selected]])
+    with synced.app_context():
+        picked = {version_id: selected for version_id, selected in db.session.execute(
+            select(AttemptQuestion.question_version_id, AttemptQuestion.selected)
+            .where(AttemptQuestion.attempt_id == theirs))}
+        versions = {v.id: v for v in db.session.scalars(select(QuestionVersion).where(QuestionVersion.id.in_(picked)))}
+        bank_ids = dict(db.session.execute(select(Question.id, Question.bank_id)).all())
+        reports = item_reports(db.session, "test-architect")
+    assert sorted(r.version_id for r in reports) == sorted(picked)
+    for report in reports:
+        version, stats = versions[report.version_id], report.stats
+        assert (report.bank_id, report.domain) == (bank_ids[version.question_id], version.domain)
+        assert (stats.responses, stats.facility) == (2, 0.5)
+        # 0 and 90 seconds; one flagged; one changed from the key to a wrong answer.
+        assert (stats.mean_seconds, stats.flag_rate, stats.changed_rate) == (45.0, 0.5, 0.5)
+        assert stats.choice_rates == {c["key"]: (0.5 if c["key"] in version.answer or c["key"] in picked[version.id]
+                                                 else 0.0) for c in version.choices}
