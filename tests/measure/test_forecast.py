@@ -67,6 +67,12 @@ def test_too_few_answers_asks_for_more_instead_of_a_number():
     assert (result.answered, result.needed) == (12, MIN_ANSWERS - 12)
 
 
+def test_the_number_comes_at_exactly_the_minimum_of_answers():
+    blueprint = ExamBlueprint({"a": 1}, 10, 10, 70)
+    assert forecast(answers("a", MIN_ANSWERS - 10, 10), blueprint, NOW).enough
+    assert not forecast(answers("a", MIN_ANSWERS - 11, 10), blueprint, NOW).enough
+
+
 def test_answers_outside_the_blueprint_do_not_count():
     blueprint = ExamBlueprint({"a": 1}, 10, 10, 70)
     result = forecast(answers("retired", 100, 0), blueprint, NOW)
