@@ -61,3 +61,17 @@ def test_a_card_written_from_a_select_counts_its_reviews_the_same(synced):
             db.session.execute(statement, card_row(Answer(learner, question, track, correct, False, False,
                                                           previous), at))
         assert cards()[0][:5] == (learner, question, 2, True, False)
+
+
+def test_a_finished_mock_schedules_each_answer_from_when_it_ended(synced):
+    from ..measure.builders import finished_attempt
+
+    learner = make_user(synced, "learner@example.com")
+    finished_attempt(synced, learner, NOW, right=lambda item, version: version.domain == "payments")
+    ended = NOW + timedelta(minutes=30)
+    with synced.app_context():
+        rows = db.session.execute(select(Question.domain, ReviewCard.last_review, ReviewCard.due).join(
+            Question, Question.id == ReviewCard.question_id)).all()
+    # Right: Good, back in 10 minutes; wrong: Again, back in 1.
+    assert len(rows) == 5 and all(last == ended for _, last, _ in rows)
+    assert all(due - ended == timedelta(minutes=10 if domain == "payments" else 1) for domain, _, due in rows)
