@@ -633,9 +633,10 @@ def test_i_flagged_and_i_got_wrong_follow_my_own_answers(synced, learner, other_
 def test_time_on_a_question_is_saved_and_never_more_than_the_session_has_run(synced, learner):
     start = now_utc().replace(microsecond=0) + timedelta(minutes=1)
     with time_machine.travel(start, tick=False):
-        session_id = start_practice(learner, count="custom", custom_count="2")
+        session_id = start_practice(learner, count="custom", custom_count="3")
         csrf = token(learner)
+        save(learner, session_id, 3, {"seq": 1, "selected": ["A"], "seconds_spent": 5}, csrf)
     with time_machine.travel(start + timedelta(seconds=60), tick=False):
         save(learner, session_id, 1, {"seq": 1, "selected": ["A"], "seconds_spent": 45}, csrf)
         save(learner, session_id, 2, {"seq": 1, "selected": ["A"], "seconds_spent": 500}, csrf)
-    assert [item.seconds_spent for item, _ in items(synced, session_id)] == [45, 60]
+    assert [item.seconds_spent for item, _ in items(synced, session_id)] == [45, 60, 0]

@@ -177,6 +177,10 @@ def test_a_domain_never_answered_leans_on_the_learners_other_domains():
     assert result.enough and (b.domain, b.answered, b.percent) == ("b", 0, None)
     # Between the average learner (0) and the domain answered: pulled up, not all the way.
     assert 0 < b.ability < a.ability
+    # Two domains answered, the last one never: each still has a standing.
+    three = ExamBlueprint({"a": 40, "b": 40, "c": 20}, 20, 20, 70)
+    assert [d.answered for d in forecast(answers("a", 30, 10) + answers("b", 20, 20), three, NOW).domains] == [
+        40, 40, 0]
 
 
 def test_no_lever_when_nothing_was_wrong():
