@@ -69,7 +69,8 @@ def test_too_few_answers_asks_for_more_instead_of_a_number():
 
 def test_the_number_comes_at_exactly_the_minimum_of_answers():
     blueprint = ExamBlueprint({"a": 1}, 10, 10, 70)
-    assert forecast(answers("a", MIN_ANSWERS - 10, 10), blueprint, NOW).enough
+    result = forecast(answers("a", MIN_ANSWERS - 10, 10), blueprint, NOW)
+    assert result.enough and (result.answered, result.needed) == (MIN_ANSWERS, 0)
     assert not forecast(answers("a", MIN_ANSWERS - 11, 10), blueprint, NOW).enough
 
 
@@ -181,6 +182,14 @@ def test_a_domain_never_answered_leans_on_the_learners_other_domains():
     three = ExamBlueprint({"a": 40, "b": 40, "c": 20}, 20, 20, 70)
     assert [d.answered for d in forecast(answers("a", 30, 10) + answers("b", 20, 20), three, NOW).domains] == [
         40, 40, 0]
+
+
+def test_the_lever_skips_a_domain_with_nothing_wrong_and_moves_at_least_one_answer():
+    # Payments and Connect all right: nothing to turn. Billing, 8 answers: a tenth rounds up to one.
+    blueprint = ExamBlueprint({"payments": 50, "connect": 40, "billing": 10}, 45, 50, 70)
+    data = answers("payments", 30, 0) + answers("connect", 20, 0) + answers("billing", 2, 6)
+    lever = forecast(data, blueprint, NOW).lever
+    assert (lever.domain, lever.answered, lever.more_right) == ("billing", 8, 1)
 
 
 def test_no_lever_when_nothing_was_wrong():
