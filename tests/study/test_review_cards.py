@@ -75,3 +75,28 @@ def test_a_finished_mock_schedules_each_answer_from_when_it_ended(synced):
     # Right: Good, back in 10 minutes; wrong: Again, back in 1.
     assert len(rows) == 5 and all(last == ended for _, last, _ in rows)
     assert all(due - ended == timedelta(minutes=10 if domain == "payments" else 1) for domain, _, due in rows)
+
+
+def test_standing_counts_seen_right_due_and_mastered_per_domain(synced):
+    from quizapp.reviews import DomainStanding, standing
+
+    learner, other = make_user(synced, "learner@example.com"), make_user(synced, "other@example.com")
+    with synced.app_context():
+        questions = {domain: db.session.execute(select(Question.id, Question.track_id).where(
+            Question.domain == domain).order_by(Question.id)).all() for domain in ("payments", "connect")}
+        track = questions["payments"][0][1]
+
+        def card(user, question, right, due, stability):
+            return ReviewCard(user_id=user, question_id=question[0], track_id=question[1], state=2, due=due,
+                              stability=stability, last_correct=right)
+        db.session.add_all([
+            # Due exactly now, stability exactly the mastery threshold: due and mastered.
+            card(learner, questions["payments"][0], True, NOW, 21.0),
+            card(learner, questions["payments"][1], False, NOW + timedelta(days=1), 20.9),
+            card(learner, questions["connect"][0], True, NOW - timedelta(days=1), 30.0),
+            card(other, questions["connect"][1], False, NOW, 1.0)])
+        db.session.commit()
+        assert standing(db.session, learner, NOW) == {track: {
+            "payments": DomainStanding(seen=2, correct=1, due=1, mastered=1),
+            "connect": DomainStanding(seen=1, correct=1, due=1, mastered=1)}}
+        assert standing(db.session, learner, NOW, track_id=track + 1) == {}
