@@ -250,6 +250,8 @@ def test_summary_shows_domains_and_misses_and_drills_exactly_the_misses(synced, 
     assert [v.question_id for _, v in items(synced, drill)] == [rows[1][1].question_id, rows[3][1].question_id]
     page = learner.get("/history").get_data(as_text=True)
     assert "Practice sessions" in page and "Missed in a session" in page
+    # The session the drill came from is listed by its own source.
+    assert "Test Architect · Any question" in page
     # Practice never enters the mock trend chart.
     assert "<circle" not in page
 
