@@ -69,8 +69,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from .database import configure_engine
 
+    from .exams.group_commit import SaveBatches
+
     with app.app_context():
         configure_engine(db.engine)
+        # One per process: the autosaves that arrive together commit together.
+        app.extensions["quizapp.save_batches"] = SaveBatches(db.engine, app.config["SAVE_BATCH_MAX"])
 
     from . import account, admin, auth, errors, exams, history, main, practice, security
 

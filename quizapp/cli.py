@@ -389,7 +389,8 @@ def reports_cli() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @with_appcontext
 def reports_list(status: str, as_json: bool) -> None:
-    """Reports grouped by question, with the item's text, key, explanation and links."""
+    """Reports grouped by question, with the item's text, key, explanation, links and statistics
+    (as `items stats` gives them; null before any finished exam answered it)."""
     from .extensions import db
     from .reports import report_groups
 
@@ -397,6 +398,7 @@ def reports_list(status: str, as_json: bool) -> None:
     data = [{"question": g.bank_id, "version": g.version.id, "stem": g.version.stem,
              "choices": {c["key"]: c["text"] for c in g.version.choices}, "answer": g.version.answer,
              "explanation": g.version.explanation, "references": g.version.references,
+             "statistics": _stats_fields(g.stats) if g.stats else None,
              "reports": [{"id": r.id, "reason": r.reason, "comment": r.comment, "by": r.user.email,
                           "status": r.status, "note": r.note, "created_at": r.created_at.isoformat()}
                          for r in g.reports]} for g in groups]
@@ -406,6 +408,10 @@ def reports_list(status: str, as_json: bool) -> None:
     for g in data:
         click.echo(f"{g['question']} (version {g['version']}): {len(g['reports'])} report(s); "
                    f"key {', '.join(g['answer'])}")
+        click.echo(f"  statistics: {_stats_line(g['statistics'])}" if g["statistics"]
+                   else "  statistics: no responses in finished attempts yet")
+        for reason in (g["statistics"] or {}).get("review", []):
+            click.echo(f"  REVIEW: {reason}")
         for r in g["reports"]:
             click.echo(f"  #{r['id']} {r['reason']} by {r['by']} {r['created_at']}: {r['comment'] or '-'}")
     click.echo(f"{sum(len(g['reports']) for g in data)} {status} report(s) on {len(data)} question(s).")
@@ -420,14 +426,26 @@ ITEM_FIELDS = ["track", "bank_id", "version_id", "domain", "responses", "facilit
                "choice_rates", "mean_seconds", "flag_rate", "changed_rate", "review"]
 
 
-def _item_row(report) -> dict:
-    s = report.stats
-    return {"track": report.track, "bank_id": report.bank_id, "version_id": report.version_id,
-            "domain": report.domain, "responses": s.responses, "facility": round(s.facility, 4),
+def _stats_fields(s) -> dict:
+    """One version's item statistics as `items stats --json` prints them."""
+    return {"responses": s.responses, "facility": round(s.facility, 4),
             "discrimination": None if s.discrimination is None else round(s.discrimination, 4),
             "choice_rates": {k: round(v, 4) for k, v in s.choice_rates.items()},
             "mean_seconds": round(s.mean_seconds, 1), "flag_rate": round(s.flag_rate, 4),
             "changed_rate": round(s.changed_rate, 4), "review": s.review}
+
+
+def _stats_line(row: dict) -> str:
+    """The figures of `_stats_fields` on one line."""
+    disc = "-" if row["discrimination"] is None else f"{row['discrimination']:.2f}"
+    choices = " ".join(f"{k}={v:.0%}" for k, v in row["choice_rates"].items())
+    return (f"n={row['responses']} facility={row['facility']:.2f} discrimination={disc} [{choices}] "
+            f"time={row['mean_seconds']:.0f}s flagged={row['flag_rate']:.0%} changed={row['changed_rate']:.0%}")
+
+
+def _item_row(report) -> dict:
+    return {"track": report.track, "bank_id": report.bank_id, "version_id": report.version_id,
+            "domain": report.domain, **_stats_fields(report.stats)}
 
 
 @items_cli.command("stats")
@@ -466,12 +484,7 @@ def items_stats(slug: str | None, as_json: bool, as_csv: bool) -> None:
         if not rows:
             click.echo("No responses in finished attempts yet.")
         for row in rows:
-            disc = "-" if row["discrimination"] is None else f"{row['discrimination']:.2f}"
-            choices = " ".join(f"{k}={v:.0%}" for k, v in row["choice_rates"].items())
-            click.echo(f"{row['track']}/{row['bank_id']} v{row['version_id']}: n={row['responses']} "
-                       f"facility={row['facility']:.2f} discrimination={disc} [{choices}] "
-                       f"time={row['mean_seconds']:.0f}s flagged={row['flag_rate']:.0%} "
-                       f"changed={row['changed_rate']:.0%}")
+            click.echo(f"{row['track']}/{row['bank_id']} v{row['version_id']}: {_stats_line(row)}")
             for reason in row["review"]:
                 click.echo(f"  REVIEW: {reason}")
         marked = sum(1 for row in rows if row["review"])

@@ -94,6 +94,9 @@ DEFAULTS = {
     "SESSION_LIFETIME_DAYS": 14,
     "SESSION_IDLE_MINUTES": 120,
     "HISTORY_PAGE_SIZE": 20,
+    # Autosaves committed together at most (see exams/group_commit.py): enough
+    # for every thread of a worker, few enough that one fsync is never long.
+    "SAVE_BATCH_MAX": 64,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,

@@ -9,6 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
+from .measure.evidence import version_statistics
+from .measure.item_stats import ItemStats
 from .models import Question, QuestionReport, QuestionVersion, ReportReason, ReportStatus
 
 MAX_COMMENT = 2000
@@ -47,6 +49,17 @@ def resolve_report(session: Session, report: QuestionReport, *, status: str, not
     session.flush()
 
 
+def latest_reports(session: Session, user_id: int, version_ids: list[int]) -> dict[int, QuestionReport]:
+    """The learner's latest report on each of these question versions, by version id. One query."""
+    if not version_ids:
+        return {}
+    # Oldest first, so a later report on the same version replaces an earlier one.
+    return {r.question_version_id: r for r in session.scalars(
+        select(QuestionReport).where(QuestionReport.user_id == user_id,
+                                     QuestionReport.question_version_id.in_(version_ids))
+        .order_by(QuestionReport.created_at, QuestionReport.id))}
+
+
 @dataclass
 class ReportGroup:
     """The reports on one question version, with the item as the learner saw it."""
@@ -54,10 +67,16 @@ class ReportGroup:
     version: QuestionVersion
     bank_id: str
     reports: list[QuestionReport]
+    # The item's figures from finished exams (as `items stats` gives them); None before any.
+    stats: ItemStats | None = None
 
 
 def report_groups(session: Session, status: str | None = None) -> list[ReportGroup]:
-    """Reports grouped by question version, most reported first, in two queries."""
+    """Reports grouped by question version, most reported first, with each item's statistics.
+
+    Three queries however many reports: the reports with their reporters, the versions,
+    and every version's statistics at once.
+    """
     query = select(QuestionReport).order_by(QuestionReport.created_at)
     if status:
         query = query.where(QuestionReport.status == status)
@@ -71,6 +90,8 @@ def report_groups(session: Session, status: str | None = None) -> list[ReportGro
     groups = {version.id: ReportGroup(version, bank_id, []) for version, bank_id in rows}
     for report in reports:
         groups[report.question_version_id].reports.append(report)
+    for version_id, stats in version_statistics(session, [v for v, _ in rows]).items():
+        groups[version_id].stats = stats
     return sorted(groups.values(), key=lambda g: (-len(g.reports), g.bank_id))
 
 

@@ -10,8 +10,10 @@ import time_machine
 from sqlalchemy import func, select
 
 from quizapp.extensions import db
-from quizapp.models import Attempt, QuestionReport, now_utc
+from quizapp.models import (Attempt, AttemptQuestion, Question, QuestionReport, QuestionVersion, User,
+                            now_utc)
 
+from . import test_practice as practice
 from .conftest import Auth, csrf_from, start_exam
 
 
@@ -109,6 +111,171 @@ def test_reports_are_throttled_per_learner(synced, learner):
     page = learner.get(f"/attempts/{attempt_id}/review").get_data(as_text=True)
     refused = learner.post(f"/attempts/{attempt_id}/questions/3/report", data={"reason": "typo", "csrf_token": csrf_from(page)})
     assert refused.status_code == 429 and len(reports(synced)) == 2
+
+
+def practice_report(client, session_id, position, reason="unclear", comment="Which region is meant?"):
+    page = client.get(f"/practice/{session_id}/questions/{position}").get_data(as_text=True)
+    return client.post(f"/practice/{session_id}/questions/{position}/report",
+                       data={"reason": reason, "comment": comment, "csrf_token": csrf_from(page)})
+
+
+def report_area(page):
+    """The report partial of a page: its status line and form, nothing else."""
+    found = re.search(r'<div class="report-area".*?</div>', page, re.S)   # it holds no other div
+    return found.group(0) if found else None
+
+
+def test_a_learner_reports_from_practice_feedback_and_sees_the_outcome_there(synced, learner):
+    session_id = practice.start_practice(learner, count="custom", custom_count="3")
+    (item, version), *_ = practice.items(synced, session_id)
+    csrf = practice.token(learner)
+    # Before the check: no form on the page, and a posted report is refused.
+    before = learner.get(f"/practice/{session_id}/questions/1").get_data(as_text=True)
+    assert report_area(before) is None and "/report" not in before and "Report a problem" not in before
+    refused = learner.post(f"/practice/{session_id}/questions/1/report", data={"reason": "typo", "csrf_token": csrf})
+    assert refused.status_code == 409 and "Check this question before reporting" in refused.get_data(as_text=True)
+    assert reports(synced) == []
+    practice.check(learner, session_id, 1, {"selected": practice.wrong(item, version)}, csrf)
+    page = learner.get(f"/practice/{session_id}/questions/1").get_data(as_text=True)
+    form = report_area(page)
+    assert "Report a problem with this question" in form and f"/practice/{session_id}/questions/1/report" in form
+    # The form sits after the answer form, not inside it (forms do not nest), and holds no key.
+    assert page.index("</form>") < page.index('<div class="report-area"')
+    assert "SECRET-EXPLANATION" not in form and "(the answer)" not in form and "The answer" not in form
+    # Another question's form differs only in its number: nothing in it comes from the item.
+    second, second_version = practice.items(synced, session_id)[1]
+    practice.check(learner, session_id, 2, {"selected": practice.right(second, second_version)}, csrf)
+    other = report_area(learner.get(f"/practice/{session_id}/questions/2").get_data(as_text=True))
+    assert re.sub(r"\b2\b", "1", other.replace("questions/2/", "questions/1/")) == form
+    response = practice_report(learner, session_id, 1)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/questions/1#report-1")
+    shown = learner.get(response.headers["Location"]).get_data(as_text=True)
+    assert "your report is in the authors" in shown and "have not looked at it yet" in report_area(shown)
+    assert "<details" not in report_area(shown)   # no second form while this one is open
+    (filed,) = reports(synced)
+    assert (filed.question_version_id, filed.reason, filed.comment) == (version.id, "unclear", "Which region is meant?")
+    # The same version again, from the same page: refused with a clear message, nothing stored.
+    again = learner.post(f"/practice/{session_id}/questions/1/report",
+                         data={"reason": "typo", "csrf_token": csrf}, follow_redirects=True)
+    assert "You already reported this question; its outcome will show here." in again.get_data(as_text=True)
+    assert len(reports(synced)) == 1
+    boss = make_admin(synced)
+    queue = boss.get("/admin/reports").get_data(as_text=True)
+    assert "Which region is meant?" in queue
+    boss.post(f"/admin/reports/{filed.id}", data={"status": "rejected", "note": "The stem names the region.",
+                                                  "csrf_token": csrf_from(queue)})
+    after = report_area(learner.get(f"/practice/{session_id}/questions/1").get_data(as_text=True))
+    assert "Your report: rejected. Note from the authors: The stem names the region." in after
+    assert "<details" in after   # resolved: the learner may report it again
+
+
+def test_practice_reports_refuse_bad_input_other_learners_and_share_the_throttle(synced, learner, other_learner):
+    synced.config["REPORT_LIMIT"] = 1
+    session_id = practice.start_practice(learner, count="custom", custom_count="3")
+    csrf = practice.token(learner)
+    for position in (1, 2):
+        item, version = practice.items(synced, session_id)[position - 1]
+        practice.check(learner, session_id, position, {"selected": practice.right(item, version)}, csrf)
+    assert practice_report(learner, session_id, 1, reason="nonsense").status_code == 400
+    assert practice_report(learner, session_id, 1, comment="x" * 2001).status_code == 400
+    assert practice_report(learner, session_id, 9).status_code == 404
+    page = other_learner.get("/").get_data(as_text=True)
+    assert other_learner.post(f"/practice/{session_id}/questions/1/report",
+                              data={"reason": "typo", "csrf_token": csrf_from(page)}).status_code == 404
+    assert reports(synced) == []
+    # One throttle per learner, whichever page the report comes from.
+    attempt_id = start_exam(learner)
+    finish(learner, attempt_id)
+    assert report(learner, attempt_id).status_code == 302
+    assert practice_report(learner, session_id, 2).status_code == 429
+    assert len(reports(synced)) == 1
+
+
+def group_of(queue, bank_id):
+    """One question's article in the admin queue."""
+    return next(a for a in re.findall(r'<article class="report-group".*?</article>', queue, re.S) if bank_id in a)
+
+
+def file_direct(app, email, version_id, reason="typo"):
+    from quizapp.reports import file_report
+
+    with app.app_context():
+        uid = db.session.scalar(select(User.id).where(User.email == email))
+        file_report(db.session, user_id=uid, version_id=version_id, reason=reason, comment="", now=now_utc())
+        db.session.commit()
+
+
+def test_the_queue_and_reports_list_show_each_items_statistics_in_fixed_statements(
+        synced, learner, other_learner, count_queries):
+    attempt_id = start_exam(learner)
+    finish(learner, attempt_id)
+    report(learner, attempt_id)
+    with synced.app_context():
+        answered = db.session.scalar(select(AttemptQuestion).where(
+            AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.position == 1))
+        answered_id = answered.question_version_id
+        never = db.session.scalar(select(QuestionVersion.id).where(
+            QuestionVersion.id.not_in(select(AttemptQuestion.question_version_id))).limit(1))
+        bank_ids = dict(db.session.execute(select(QuestionVersion.id, Question.bank_id).join(
+            Question, Question.id == QuestionVersion.question_id)).all())
+    file_direct(synced, "learner@example.com", never)
+    boss = make_admin(synced)
+    with count_queries() as few:
+        queue = boss.get("/admin/reports").get_data(as_text=True)
+    runner = synced.test_cli_runner()
+    items = {i["version_id"]: i for i in json.loads(runner.invoke(args=["items", "stats", "--json"]).output)["items"]}
+    figures = items[answered_id]
+    assert figures["responses"] == 1
+    seen = group_of(queue, bank_ids[answered_id])
+    assert "Statistics from finished exams" in seen and "<dt>Responses</dt><dd>1</dd>" in seen
+    assert f"<dd>{round(figures['facility'] * 100)} %</dd>" in seen
+    assert "Discrimination</dt><dd>not yet computable</dd>" in seen   # one response: no spread
+    # The share of each choice, next to it.
+    assert seen.count("of responses</span>") == len(figures["choice_rates"])
+    assert ("chosen in 100 % of responses" in seen) == bool(answered.selected)
+    assert "None yet: no finished exam has answered this version." in group_of(queue, bank_ids[never])
+    # The terminal prints the same figures `items stats` computes, and null before any.
+    listed = {q["version"]: q for q in json.loads(runner.invoke(args=["reports", "list", "--json"]).output)["questions"]}
+    assert listed[answered_id]["statistics"] == {k: figures[k] for k in listed[answered_id]["statistics"]}
+    assert set(listed[answered_id]["statistics"]) == set(figures) - {"track", "bank_id", "version_id", "domain"}
+    assert listed[never]["statistics"] is None
+    text = runner.invoke(args=["reports", "list"]).output
+    assert "statistics: n=1 facility=" in text and "statistics: no responses in finished attempts yet" in text
+    # More reports, on more questions, from more learners and attempts: the same statements.
+    for _ in range(2):
+        other_attempt = start_exam(other_learner)
+        finish(other_learner, other_attempt)
+    with synced.app_context():
+        others = db.session.scalars(select(AttemptQuestion.question_version_id).where(
+            AttemptQuestion.attempt_id == other_attempt)).all()
+    for version_id in others:
+        file_direct(synced, "other@example.com", version_id)
+    with count_queries() as many:
+        more = boss.get("/admin/reports").get_data(as_text=True)
+    assert more.count('<article class="report-group"') > queue.count('<article class="report-group"')
+    # The user, then the reports with reporters, their versions, and all their statistics at once.
+    assert len(many) == len(few) == 4, (len(few), len(many))
+
+
+def test_the_queue_says_why_a_reported_item_is_marked_for_review_in_the_admins_language(synced):
+    from .measure.builders import finished_attempt, make_user
+    from .conftest import NOW
+
+    # As in `items stats`' own test: one question nobody gets right over 30 attempts.
+    target = {}
+    for n in range(30):
+        def rule(item, version, n=n):
+            target.setdefault("id", version.id)
+            return version.id != target["id"] and n % 2 == 0
+        finished_attempt(synced, make_user(synced, f"r{n}@example.com"), NOW, right=rule, seed=11)
+    file_direct(synced, "r0@example.com", target["id"], reason="wrong_key")
+    boss = make_admin(synced)
+    english = boss.get("/admin/reports").get_data(as_text=True)
+    assert "<dt>Responses</dt><dd>30</dd>" in english and "<dd>0 %</dd>" in english
+    assert ("<strong>Marked for review:</strong> facility 0.00 under 0.20: is the key right, the stem clear?"
+            in english)
+    japanese = boss.get("/admin/reports", headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    assert "<strong>見直しが必要:</strong> 正答率 0.00 は 0.20 未満" in japanese and "<dd>0%</dd>" in japanese
 
 
 def test_reports_list_cli(synced, learner):

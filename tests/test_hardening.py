@@ -137,7 +137,7 @@ def test_another_learner_can_write_while_a_log_in_hashes(tmp_path, banks_dir, mo
     log_out(client)
     writes_during_hash = []
 
-    import quizapp.models as models
+    import quizapp.models.accounts as models
     real = models.check_password_hash
 
     def hash_and_try_a_write(stored, password):

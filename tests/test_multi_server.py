@@ -26,7 +26,8 @@ def test_attempt_started_on_one_server_is_continued_and_submitted_on_another(tmp
     assert runner.invoke(args=["banks", "sync"]).exit_code == 0
     env = {"QUIZAPP_DATABASE_URL": url, "QUIZAPP_SECRET_KEY": "shared", "QUIZAPP_BANKS_DIR": str(banks)}
     try:
-        with gunicorn(env, workers=1) as one, gunicorn(env, workers=1) as two:
+        # The deployment the README recommends: threaded workers, saves in groups.
+        with gunicorn(env, workers=1, threads=8) as one, gunicorn(env, workers=1, threads=8) as two:
             a, b = f"http://127.0.0.1:{one.port}", f"http://127.0.0.1:{two.port}"
             client = HttpClient()
             _, _, html = client.get(f"{a}/auth/register")

@@ -365,6 +365,9 @@ def measure(learner, count_queries, session_id, position, csrf, item, version):
     with count_queries() as statements:
         assert check(learner, session_id, position, {"selected": right(item, version)}, csrf).status_code == 200
     counts["check"] = len(statements)
+    with count_queries() as statements:
+        assert learner.get(f"/practice/{session_id}/questions/{position}").status_code == 200
+    counts["checked question"] = len(statements)
     return counts
 
 
@@ -392,8 +395,9 @@ def test_fixed_statement_counts_with_few_or_many_past_answers(synced, learner, c
     # the open sessions; the question the session, its items with versions,
     # the track's title; the summary the session, its rows, the track.
     # Home and track also carry the pass forecast (2 statements) and, on the track, the accommodation.
+    # A checked question adds the learner's latest report on it, for the report form's outcome line.
     assert few == {"home": 5, "track": 8, "start page": 2, "question": 4, "summary": 4, "history": 7,
-                   "save": 2, "check": 2 if postgresql else 3}, few
+                   "save": 2, "check": 2 if postgresql else 3, "checked question": 5}, few
 
 
 def test_scoring_a_mock_adds_one_statement_for_the_schedule_however_long(synced, learner, count_queries):

@@ -50,11 +50,16 @@ def build_timeline(started_at: datetime, events: Iterable[tuple[datetime, str, d
                    questions: Iterable[tuple[int, Sequence[Sequence]]]) -> list[Moment]:
     """Every moment of an attempt in time order.
 
-    Answers are logged to the second, events exactly: within one second the
-    start comes first, then what the page reported, then answers, then the end.
+    Answers are logged in whole seconds since the start (cut, not rounded), so
+    events are put on the same grid: an answer saved after an event can then
+    never sort before it, and the times shown never run backwards. Within one
+    second the start comes first, then what the page reported, then answers,
+    then the end.
     """
-    moments = [Moment(at.replace(microsecond=0), kind, detail=detail or {}) for at, kind, detail in events]
+    second = timedelta(seconds=1)
+    moments = [Moment(started_at + ((at - started_at) // second) * second, kind, detail=detail or {})
+               for at, kind, detail in events]
     for position, changes in questions:
-        moments.extend(question_moments(started_at.replace(microsecond=0), position, changes))
+        moments.extend(question_moments(started_at, position, changes))
     rank = {"started": 0, "answer": 2, "flag": 2, "unflag": 2, "submitted": 3, "timed_out": 3}
     return sorted(moments, key=lambda m: (m.at, rank.get(m.kind, 1), m.position or 0))

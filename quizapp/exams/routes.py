@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from pydantic import ValidationError
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ..exam import clock
 from ..auth.login import live_cutoffs, session_token_hash
@@ -20,12 +20,9 @@ from ..accommodations import accommodation_for, minutes_for
 from ..database import reads_first, write_transaction
 from .attempts import (PAGE_EVENTS, LoginProof, close_if_overdue, finish_attempt, in_progress_attempt,
                        labels_for, plan_attempt, record_page_event, save_answer, store_attempt)
+from .access import ATTEMPT, POSITION, owned_attempt
 from .forms import AnswerForm, SaveRequest, StartForm, SubmitForm
 
-# Ids beyond a 32-bit integer cannot exist; refusing them in the URL keeps
-# PostgreSQL from raising "integer out of range" as a 500.
-ATTEMPT = "/attempts/<int(max=2147483647):attempt_id>"
-POSITION = "<int(min=1,max=999):position>"
 
 
 @bp.app_context_processor
@@ -48,17 +45,6 @@ def _exam_messages():
             "show_pace": _("Show pace"), "hide_pace": _("Hide pace"),
         }
     return {"exam_messages": messages}
-
-
-def owned_attempt(attempt_id: int) -> Attempt:
-    """The current user's attempt, closed first if it is overdue; 404 for anyone else."""
-    attempt = db.session.scalar(
-        select(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == current_user.id))
-    if attempt is None:
-        abort(404, _("No such attempt."))
-    if close_if_overdue(db.session, attempt, now_utc(), current_app.config["GRACE_SECONDS"]):
-        db.session.commit()
-    return attempt
 
 
 @bp.post("/tracks/<slug:slug>/start")
@@ -201,22 +187,28 @@ def save(attempt_id: int, position: int):
         return jsonify(error=_("%(where)s: %(problem)s", where=where, problem=first["msg"])), 422
     now = now_utc()
     cutoffs = live_cutoffs(now)
-    result = save_answer(
-        db.session, login=LoginProof(token, cutoffs.born_after, cutoffs.seen_after),
-        attempt_id=attempt_id, position=position,
-        seq=data.seq, selected=data.selected, flagged=data.flagged, struck=data.struck,
-        seconds_spent=data.seconds_spent, now=now, grace_seconds=current_app.config["GRACE_SECONDS"])
+    try:
+        # Committed with the saves that arrive alongside (see group_commit.py):
+        # when this returns, the answer is on disk.
+        result = current_app.extensions["quizapp.save_batches"].save(
+            login=LoginProof(token, cutoffs.born_after, cutoffs.seen_after),
+            attempt_id=attempt_id, position=position,
+            seq=data.seq, selected=data.selected, flagged=data.flagged, struck=data.struck,
+            seconds_spent=data.seconds_spent, now=now, grace_seconds=current_app.config["GRACE_SECONDS"])
+    except SQLAlchemyError:
+        current_app.logger.exception("autosave of attempt %s question %s failed", attempt_id, position)
+        # Nothing of it was stored; the page keeps the answer and sends it again.
+        response = jsonify(error=_("The answer could not be saved just now; it will be sent again."))
+        response.headers["Retry-After"] = "1"
+        return response, 503
     if result.status == "not_found":
-        db.session.rollback()
         if not session_is_live(db.session, token, cutoffs):
             # Logged out elsewhere, or the session expired: the page keeps the
             # answer and asks the learner to log in again.
             return login_manager.unauthorized()
         return jsonify(error=_(result.message)), 404
     if result.status == "invalid":
-        db.session.rollback()
         return jsonify(error=_(result.message, **result.values)), 422
-    db.session.commit()
     if result.status == "closed":
         return jsonify(error=_(result.message),
                        result_url=url_for("history.result", attempt_id=attempt_id)), 409

@@ -6,7 +6,7 @@ import csv
 import io
 from collections import defaultdict
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -16,17 +16,15 @@ from sqlalchemy.orm import joinedload
 from ..exam import scoring
 from ..exam.insights import ItemFacts, attempt_insight
 from ..exams.attempts import labels_for
-from ..exams.routes import ATTEMPT, owned_attempt
+from ..exams.access import ATTEMPT, owned_attempt
 from ..extensions import db
 from ..measure.evidence import track_forecasts
 from ..measure.pacing import pacing_chart
-from ..auth import throttle
-from ..models import (Attempt, AttemptQuestion, PracticeItem, PracticeSession, Question, QuestionReport,
-                      QuestionTranslation, QuestionVersion, Track, now_utc)
-from ..reports import REASONS as REPORT_REASONS
-from ..reports import DuplicateReport, file_report
+from ..models import (Attempt, AttemptQuestion, PracticeItem, PracticeSession, Question, QuestionTranslation,
+                      QuestionVersion, Track)
+from ..report_form import ReportForm, send_report
+from ..reports import latest_reports
 from ..study.selection import SOURCE_TITLES
-from .forms import ReportForm
 from .timeline_view import attempt_timeline
 from . import bp
 from .charts import trend_chart
@@ -115,13 +113,10 @@ def review(attempt_id: int):
                       "stem": translation.stem if translation else version.stem,
                       "explanation": translation.explanation if translation else version.explanation,
                       "translated": translation is not None})
-    reports = {r.question_version_id: r for r in db.session.scalars(
-        select(QuestionReport).where(QuestionReport.user_id == current_user.id,
-                                     QuestionReport.question_version_id.in_([v.id for _, v, _ in rows]))
-        .order_by(QuestionReport.created_at))}
+    reports = latest_reports(db.session, current_user.id, [v.id for _, v, _ in rows])
     return render_template("history/review.html", attempt=attempt, track=track, shown=shown,
                            show=show, domain=domain, titles=titles, filters=REVIEW_FILTERS,
-                           reports=reports, report_form=ReportForm(), reasons=REPORT_REASONS)
+                           reports=reports, report_form=ReportForm())
 
 
 @bp.post(f"{ATTEMPT}/questions/<int(min=1,max=999):position>/report")
@@ -131,24 +126,7 @@ def report(attempt_id: int, position: int):
     attempt, rows, _translations = _finished_attempt(attempt_id)
     if not 1 <= position <= len(rows):
         abort(404, _("No such question in this attempt."))
-    form = ReportForm()
-    if not form.validate_on_submit():
-        abort(400, " ".join(e for errors in form.errors.values() for e in errors))
-    now = now_utc()
-    per_user = throttle.Throttle("report-user", current_app.config["REPORT_LIMIT"], 3600)
-    wait = throttle.wait_seconds(db.session, [(per_user, str(current_user.id))], now)
-    if wait:
-        abort(429, _("You have sent many reports in a short time. Try again in %(wait)s seconds.", wait=wait))
-    version = rows[position - 1][1]
-    try:
-        file_report(db.session, user_id=current_user.id, version_id=version.id, reason=form.reason.data,
-                    comment=form.comment.data or "", now=now)
-        throttle.record(db.session, [(per_user, str(current_user.id))], now)
-        db.session.commit()
-        flash(_("Thank you: your report is in the authors' queue. Its outcome will show here."), "success")
-    except DuplicateReport:
-        db.session.rollback()
-        flash(_("You already reported this question; its outcome will show here."), "info")
+    send_report(rows[position - 1][1].id)
     return redirect(url_for("history.review", attempt_id=attempt.id, _anchor=f"q{position}"))
 
 

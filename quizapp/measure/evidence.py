@@ -113,6 +113,33 @@ class ItemReport:
     stats: ItemStats
 
 
+def _responses_query():
+    # The two JSON columns come back as text where the driver gives text (SQLite), and are
+    # decoded only when needed: decoding every one took 2 of 3 seconds at 100,000 responses.
+    return (select(AttemptQuestion.question_version_id, AttemptQuestion.attempt_id, AttemptQuestion.is_correct,
+                   type_coerce(AttemptQuestion.selected, Text), AttemptQuestion.seconds_spent,
+                   AttemptQuestion.flagged, type_coerce(AttemptQuestion.changes, Text), AttemptQuestion.choose)
+            .join(Attempt, Attempt.id == AttemptQuestion.attempt_id).where(FINISHED))
+
+
+def _responses(rows, keys: dict[int, tuple[tuple[str, ...], tuple[str, ...]]]) -> list[Response]:
+    """Responses from `_responses_query` rows; `keys` gives each version's choice keys and answer.
+
+    A version missing from `keys` still counts towards its attempt's rest scores, with no
+    choices: its own figures are not wanted.
+    """
+    none = ((), ())
+    return [
+        Response(item_id=version_id, attempt_id=attempt_id, correct=bool(correct),
+                 # A right answer is the key itself.
+                 selected=keys.get(version_id, none)[1] if correct
+                 else (_json(selected) or () if version_id in keys else ()),
+                 choices=keys.get(version_id, none)[0], seconds=seconds or 0, flagged=bool(flagged),
+                 changed=_changed(changes, choose or 1) if version_id in keys else False)
+        for version_id, attempt_id, correct, selected, seconds, flagged, changes, choose in rows
+    ]
+
+
 def item_reports(session: Session, track_slug: str | None = None) -> list[ItemReport]:
     """Statistics per question version from finished attempts, by track, bank id and version.
 
@@ -121,14 +148,7 @@ def item_reports(session: Session, track_slug: str | None = None) -> list[ItemRe
     wrong), as it does in the score.
     """
     in_track = (Track.slug == track_slug) if track_slug else True
-    # The two JSON columns come back as text where the driver gives text (SQLite), and are
-    # decoded only when needed: decoding every one took 2 of 3 seconds at 100,000 responses.
-    responses_query = (
-        select(AttemptQuestion.question_version_id, AttemptQuestion.attempt_id, AttemptQuestion.is_correct,
-               type_coerce(AttemptQuestion.selected, Text), AttemptQuestion.seconds_spent,
-               AttemptQuestion.flagged, type_coerce(AttemptQuestion.changes, Text), AttemptQuestion.choose)
-        .join(Attempt, Attempt.id == AttemptQuestion.attempt_id).join(Track, Track.id == Attempt.track_id)
-        .where(FINISHED, in_track))
+    responses_query = _responses_query().join(Track, Track.id == Attempt.track_id).where(in_track)
     answered = select(AttemptQuestion.question_version_id).join(
         Attempt, Attempt.id == AttemptQuestion.attempt_id).where(FINISHED)
     versions = {
@@ -140,15 +160,22 @@ def item_reports(session: Session, track_slug: str | None = None) -> list[ItemRe
             .join(Track, Track.id == Question.track_id)
             .where(in_track, QuestionVersion.id.in_(answered)))
     }
-    responses = [
-        Response(item_id=version_id, attempt_id=attempt_id, correct=bool(correct),
-                 # A right answer is the key itself.
-                 selected=versions[version_id][4] if correct else _json(selected) or (),
-                 choices=versions[version_id][3], seconds=seconds or 0, flagged=bool(flagged),
-                 changed=_changed(changes, choose or 1))
-        for version_id, attempt_id, correct, selected, seconds, flagged, changes, choose
-        in session.execute(responses_query)
-    ]
+    responses = _responses(session.execute(responses_query), {v: k[3:] for v, k in versions.items()})
     reports = [ItemReport(*versions[s.item_id][:2], s.item_id, versions[s.item_id][2], s)
                for s in item_statistics(responses)]
     return sorted(reports, key=lambda r: (r.track, r.bank_id, r.version_id))
+
+
+def version_statistics(session: Session, versions: Sequence[QuestionVersion]) -> dict[int, ItemStats]:
+    """The figures `item_reports` gives these question versions, by version id; none for one never answered.
+
+    One statement: every response of the finished attempts that answered any of them, since
+    a response's rest score (for the discrimination) counts its whole attempt.
+    """
+    if not versions:
+        return {}
+    keys = {v.id: (tuple(c["key"] for c in v.choices), tuple(v.answer)) for v in versions}
+    attempts = (select(AttemptQuestion.attempt_id).join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+                .where(FINISHED, AttemptQuestion.question_version_id.in_(list(keys))))
+    rows = session.execute(_responses_query().where(AttemptQuestion.attempt_id.in_(attempts)))
+    return {s.item_id: s for s in item_statistics(_responses(rows, keys)) if s.item_id in keys}

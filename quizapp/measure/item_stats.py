@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..translatable import N_
+
 # Below this many responses a figure is too noisy to accuse an item of anything.
 MIN_RESPONSES_FOR_REVIEW = 30
 FACILITY_LOW, FACILITY_HIGH = 0.20, 0.95
@@ -48,6 +50,11 @@ class ItemStats:
     changed_rate: float
     review: list[str] = field(default_factory=list)
 
+    @property
+    def review_messages(self) -> list[tuple[str, dict]]:
+        """The review reasons as marked messages with values, for a page to translate."""
+        return review_messages(self.responses, self.facility, self.discrimination)
+
 
 def answer_changed(history: Iterable[Sequence[str]], choose: int) -> bool:
     """True when the learner gave two different complete answers.
@@ -59,19 +66,29 @@ def answer_changed(history: Iterable[Sequence[str]], choose: int) -> bool:
     return len(set(given)) > 1
 
 
-def review_reasons(responses: int, facility: float, discrimination: float | None) -> list[str]:
-    """Why an item needs an author's look; empty when it does not (or has too few responses)."""
+FACILITY_UNDER = N_("facility %(facility).2f under %(low).2f: is the key right, the stem clear?")
+FACILITY_OVER = N_("facility %(facility).2f over %(high).2f: is the answer given away?")
+DISCRIMINATION_UNDER = N_("discrimination %(discrimination).2f under %(low).2f: "
+                          "strong learners do no better on it than weak ones")
+
+
+def review_messages(responses: int, facility: float, discrimination: float | None) -> list[tuple[str, dict]]:
+    """Why an item needs an author's look, as marked messages with their values (translated where shown)."""
     if responses < MIN_RESPONSES_FOR_REVIEW:
         return []
-    reasons = []
+    messages = []
     if facility < FACILITY_LOW:
-        reasons.append(f"facility {facility:.2f} under {FACILITY_LOW:.2f}: is the key right, the stem clear?")
+        messages.append((FACILITY_UNDER, {"facility": facility, "low": FACILITY_LOW}))
     if facility > FACILITY_HIGH:
-        reasons.append(f"facility {facility:.2f} over {FACILITY_HIGH:.2f}: is the answer given away?")
+        messages.append((FACILITY_OVER, {"facility": facility, "high": FACILITY_HIGH}))
     if discrimination is not None and discrimination < DISCRIMINATION_LOW:
-        reasons.append(f"discrimination {discrimination:.2f} under {DISCRIMINATION_LOW:.2f}: "
-                       "strong learners do no better on it than weak ones")
-    return reasons
+        messages.append((DISCRIMINATION_UNDER, {"discrimination": discrimination, "low": DISCRIMINATION_LOW}))
+    return messages
+
+
+def review_reasons(responses: int, facility: float, discrimination: float | None) -> list[str]:
+    """Why an item needs an author's look, in English; empty when it does not (or has too few responses)."""
+    return [message % values for message, values in review_messages(responses, facility, discrimination)]
 
 
 def item_statistics(responses: Sequence[Response]) -> list[ItemStats]:

@@ -15,6 +15,8 @@ from ..exams.attempts import LoginProof, labels_for
 from ..exams.forms import AnswerForm, SaveRequest
 from ..extensions import db, login_manager
 from ..models import PracticeItem, PracticeSession, Question, QuestionVersion, Track, now_utc
+from ..report_form import ReportForm, send_report
+from ..reports import latest_reports
 from ..study.selection import SOURCE_TITLES, NoQuestions, Scope
 from . import bp
 from .forms import CheckRequest, SessionForm, StartPracticeForm
@@ -107,10 +109,13 @@ def _question_page(practice: PracticeSession, position: int, form: AnswerForm, s
     # The key, explanation and links go to the page only once the question is checked.
     feedback = {"correct": item.is_correct, "key": sorted(shown[k] for k in version.answer),
                 "explanation": version.explanation, "references": version.references} if checked else None
+    # With the key shown, the learner may report the question: the outcome of their last
+    # report on this version, and the form while none is open (one statement more).
+    filed = latest_reports(db.session, current_user.id, [version.id]).get(version.id) if checked else None
     return render_template(
         "practice/question.html", practice=practice, item=item, stem=version.stem, choices=choices,
         items=[i for i, _ in rows], form=form, feedback=feedback,
-        open=practice.in_progress and not checked), status
+        open=practice.in_progress and not checked, filed=filed, report_form=ReportForm()), status
 
 
 @bp.route(f"{SESSION}/questions/{POSITION}", methods=["GET", "POST"])
@@ -234,6 +239,23 @@ def _form_refused(session_id: int, position: int, form: AnswerForm):
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     return _question_page(owned_session(session_id), position, form, 422)
+
+
+@bp.post(f"{SESSION}/questions/{POSITION}/report")
+@login_required
+def report(session_id: int, position: int):
+    """Report a problem with a checked practice question (once per version while open)."""
+    practice = owned_session(session_id)
+    item = db.session.scalar(select(PracticeItem).where(PracticeItem.session_id == practice.id,
+                                                        PracticeItem.position == position))
+    if item is None:
+        abort(404, _("No such question in this session."))
+    if item.checked_at is None:
+        # The form comes with the key; before the check there is neither.
+        abort(409, _("Check this question before reporting a problem with it."))
+    send_report(item.question_version_id)
+    return redirect(url_for("practice.question", session_id=practice.id, position=position,
+                            _anchor=f"report-{position}"))
 
 
 @bp.get(f"{SESSION}/summary")

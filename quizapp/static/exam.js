@@ -56,18 +56,23 @@
   // ---- Timeline: what only the page sees (waking from sleep, the connection
   // dropping and returning) is reported for the attempt's timeline. An event
   // lost while offline is simply lost; answers are what must never be.
+  // Events go one after another: sent at once, "offline" and "online" raced
+  // each other to the server and the timeline could list the return first.
   var pendingEvents = [];
+  var eventsSent = Promise.resolve();
   function report(kind) {
     if (!autoSubmit || !autoSubmit.dataset.eventsUrl) { return; }
     pendingEvents.push(kind);
     if (navigator.onLine === false) { return; }
     var batch = pendingEvents; pendingEvents = [];
     batch.forEach(function (k) {
-      fetch(autoSubmit.dataset.eventsUrl, {
-        method: "POST", credentials: "same-origin",
-        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf },
-        body: JSON.stringify({ kind: k })
-      }).catch(function () {});
+      eventsSent = eventsSent.then(function () {
+        return fetch(autoSubmit.dataset.eventsUrl, {
+          method: "POST", credentials: "same-origin",
+          headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf },
+          body: JSON.stringify({ kind: k })
+        }).catch(function () {});
+      });
     });
   }
 
@@ -251,6 +256,8 @@
       if (event.ctrlKey || event.metaKey || event.altKey) { return; }
       var tag = (event.target.tagName || "").toLowerCase();
       if (tag === "textarea" || (tag === "input" && /^(text|email|password|number)$/.test(event.target.type))) { return; }
+      // A report form's reason list takes letters too: they pick a reason, not an option.
+      if (event.target.closest && event.target.closest("[data-keys-own]")) { return; }
       var key = event.key.toLowerCase();
       var options = form.querySelectorAll("input[name=choice]");
       var index = "123456".indexOf(key);

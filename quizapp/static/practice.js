@@ -12,6 +12,8 @@
     if (event.key !== "Enter" || event.ctrlKey || event.metaKey || event.altKey || event.shiftKey) { return; }
     var tag = (event.target.tagName || "").toLowerCase();
     if (tag === "button" || tag === "a" || tag === "textarea") { return; }
+    // The report form keeps its own keys: Enter there opens it or picks a reason, never checks.
+    if (event.target.closest && event.target.closest("[data-keys-own]")) { return; }
     var target = document.getElementById("check-visible") || document.getElementById("go-next") ||
                  document.getElementById("go-summary");
     if (target) { event.preventDefault(); target.click(); }

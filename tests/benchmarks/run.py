@@ -34,11 +34,15 @@ from quizapp.study.selection import Scope
 from ..servers import HttpClient, csrf_token_in, free_port, gunicorn
 from .learners import PASSWORD, Learner, timed
 
-USERS = 11000
+USERS = 12000
 WRK_SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "10"))
 STEADY_SECONDS = int(os.environ.get("BENCH_STEADY_SECONDS", "30"))
 STEADY_SPAWN_RATE = int(os.environ.get("BENCH_STEADY_SPAWN_RATE", "50"))
-STEADY_STEPS = [int(n) for n in os.environ.get("BENCH_STEADY_STEPS", "500,1000,2000,3000,4000").split(",")]
+STEADY_STEPS = [int(n) for n in os.environ.get("BENCH_STEADY_STEPS", "2000,3500,5000").split(",")]
+# The deployment the README recommends (gthread workers, so that saves arriving
+# together commit together); BENCH_WORKERS and BENCH_THREADS try others.
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
+THREADS = int(os.environ.get("BENCH_THREADS", "8"))
 PG_ADMIN = os.environ.get("BENCH_PG_ADMIN", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 HERE = Path(__file__).parent
 
@@ -147,6 +151,22 @@ def prepare_checks(url: str, email: str) -> list[int]:
     return ids
 
 
+def save_script(port: int, email: str, workdir: Path) -> tuple[Learner, Path]:
+    """Log `email` in, start an exam, and write the wrk script that autosaves its questions."""
+    learner = Learner(f"http://127.0.0.1:{port}", email)
+    learner.login()
+    learner.start()
+    cookie = "; ".join(f"{c.name}={c.value}" for c in learner.jar)
+    save = workdir / "save.lua"
+    # Each wrk thread gets its own questions so seqs from threads do not collide.
+    save.write_text(lua_post(
+        f'"/attempts/{learner.attempt_id}/questions/" .. string.format("%d", 1 + tid * 20 + (counter % 20)) .. "/save"',
+        '\'{"seq": \' .. seq .. \', "selected": ["\' .. string.sub("ABCD", counter % 4 + 1, counter % 4 + 1) .. \'"]}\'',
+        {"Content-Type": "application/json", "X-CSRFToken": learner.token, "Cookie": cookie,
+         "Accept": "application/json"}))
+    return learner, save
+
+
 def measure_ratios(label: str, url: str, workdir: Path) -> dict:
     # Throttles off for this phase: a throttled attacker costs the server
     # almost nothing, and the phase measures the worst case, a hash per try.
@@ -163,18 +183,14 @@ def measure_ratios(label: str, url: str, workdir: Path) -> dict:
         results["minimal"] = wrk(f"http://127.0.0.1:{base.port}/minimal-save", minimal)
     # Before the server starts: SQLite would have its writers and ours queue.
     sessions = prepare_checks(url, "bench0@example.com")
-    with gunicorn(env, workers=2) as server:
-        learner = Learner(f"http://127.0.0.1:{server.port}", "bench0@example.com")
-        learner.login()
-        learner.start()
+    # The alternative to group commit, side by side: sync workers, one request
+    # (and so one commit) at a time per worker.
+    with gunicorn(env, workers=WORKERS) as server:
+        _, save = save_script(server.port, "bench1@example.com", workdir)
+        results["save one at a time"] = wrk(f"http://127.0.0.1:{server.port}/", save)
+    with gunicorn(env, workers=WORKERS, threads=THREADS) as server:
+        learner, save = save_script(server.port, "bench0@example.com", workdir)
         cookie = "; ".join(f"{c.name}={c.value}" for c in learner.jar)
-        save = workdir / "save.lua"
-        # Each wrk thread gets its own questions so seqs from threads do not collide.
-        save.write_text(lua_post(
-            f'"/attempts/{learner.attempt_id}/questions/" .. string.format("%d", 1 + tid * 20 + (counter % 20)) .. "/save"',
-            '\'{"seq": \' .. seq .. \', "selected": ["\' .. string.sub("ABCD", counter % 4 + 1, counter % 4 + 1) .. \'"]}\'',
-            {"Content-Type": "application/json", "X-CSRFToken": learner.token, "Cookie": cookie,
-             "Accept": "application/json"}))
         results["save"] = wrk(f"http://127.0.0.1:{server.port}/", save)
         check = workdir / "check.lua"
         # Each request checks a question no other request checks: thread `tid`
@@ -200,6 +216,8 @@ def measure_ratios(label: str, url: str, workdir: Path) -> dict:
               f"p99 {r['p99']:.1f} ms  non-2xx {r['errors']}", flush=True)
     print(f"ratio save/hello {label} {results['save']['rps'] / results['hello']['rps']:.2f}")
     print(f"ratio save/minimal {label} {results['save']['rps'] / results['minimal']['rps']:.2f}", flush=True)
+    print(f"ratio group commit/one at a time {label} "
+          f"{results['save']['rps'] / results['save one at a time']['rps']:.2f}", flush=True)
     print(f"ratio check/save {label} {results['check']['rps'] / results['save']['rps']:.2f}", flush=True)
     print(f"login attack {label}: {attacked:.1f} failed log-ins/s from one client during the save run")
     print(f"ratio save under login attack {label} "
@@ -217,7 +235,7 @@ def steady(label: str, url: str, workdir: Path) -> int:
     held = 0
     offset = 100
     env = {"QUIZAPP_DATABASE_URL": url, "QUIZAPP_SECRET_KEY": "bench"}
-    with gunicorn(env, workers=2) as server:
+    with gunicorn(env, workers=WORKERS, threads=THREADS) as server:
         for learners in STEADY_STEPS:
             if offset + learners > USERS - 400:
                 break
@@ -278,7 +296,7 @@ def percentile(values, p):
 
 def bursts(label: str, url: str) -> None:
     env = {"QUIZAPP_DATABASE_URL": url, "QUIZAPP_SECRET_KEY": "bench"}
-    with gunicorn(env, workers=2) as server:
+    with gunicorn(env, workers=WORKERS, threads=THREADS) as server:
         base = f"http://127.0.0.1:{server.port}"
         learners = [Learner(base, f"bench{USERS - 300 + i}@example.com") for i in range(300)]
         for learner in learners:
@@ -337,7 +355,7 @@ def durability(label: str, url: str) -> None:
                     if key not in acked or acked[key][0] < seq:
                         acked[key] = (seq, choice)
 
-    server_cm = gunicorn(env, workers=2, port=port)
+    server_cm = gunicorn(env, workers=WORKERS, threads=THREADS, port=port)
     server = server_cm.__enter__()
     learners = [Learner(f"http://127.0.0.1:{port}", f"bench{50 + i}@example.com") for i in range(8)]
     for learner in learners:
@@ -357,7 +375,7 @@ def durability(label: str, url: str) -> None:
     time.sleep(0.7)
     os.killpg(server.pid, signal.SIGKILL)   # the master and its workers at once
     server.wait(10)
-    with gunicorn(env, workers=2, port=port):
+    with gunicorn(env, workers=WORKERS, threads=THREADS, port=port):
         time.sleep(2)
         stop.set()
         for t in threads:

@@ -164,3 +164,47 @@ def test_wrong_in_a_mock_then_drill_then_review_the_due_ones(page, live_app):
     page.goto("/")
     expect(page.locator("#due-test-architect")).to_have_text("0")
     expect(page.locator("#next-step-reason")).not_to_contain_text("due for review")
+
+
+def test_report_from_practice_feedback_keeps_the_page_keys_out_of_the_form(page, live_app):
+    from quizapp.models import QuestionReport
+
+    register_and_log_in(page)
+    page.goto("/tracks/test-architect")
+    page.get_by_label("Custom", exact=True).check()
+    page.get_by_label("Custom number of questions (1 to 100)").fill("2")
+    page.get_by_role("button", name="Start practice").click()
+    session_id = int(re.search(r"/practice/(\d+)/", page.url).group(1))
+    (item, version), _second = stored(live_app, session_id)
+    ready(page)
+    expect(page.get_by_text("Report a problem with this question")).to_have_count(0)
+    answer_with_keys(page, sorted(labels_for(item.choice_order)[k] for k in version.answer))
+    page.keyboard.press("Enter")
+    expect(page.locator("#feedback")).to_be_visible()
+    ready(page)
+    page.get_by_text("Report a problem with this question").click()
+    reason = page.get_by_label("What is wrong")
+    reason.focus()
+    # In the form, Enter and the letters are the form's: no check, no next, no option picked.
+    for key in ("Enter", "n", "p", "f", "b"):
+        page.keyboard.press(key)
+    expect(page.get_by_role("heading", name="Question 1 of 2")).to_be_visible()
+    reason.select_option("typo")
+    comment = page.get_by_label("Details (optional)")
+    comment.fill("A typo")
+    comment.press("Enter")
+    comment.press_sequentially("in option B, see p. 2")
+    with live_app.app_context():
+        assert db.session.scalars(select(QuestionReport)).all() == []
+    page.get_by_role("button", name="Send report").click()
+    expect(page.locator(".report-status")).to_have_text(
+        "You reported a problem with this question; the authors have not looked at it yet.")
+    with live_app.app_context():
+        (report,) = db.session.scalars(select(QuestionReport)).all()
+        # A form sends a textarea's line breaks as CRLF.
+        assert (report.reason, report.comment.splitlines(), report.question_version_id) == (
+            "typo", ["A typo", "in option B, see p. 2"], version.id)
+    # Off the form, Enter goes on as before.
+    ready(page)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Question 2 of 2")).to_be_visible()

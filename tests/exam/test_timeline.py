@@ -37,7 +37,7 @@ def test_timeline_orders_events_and_answers_by_time():
 
 
 def test_within_one_second_start_then_page_events_then_answers_by_question_then_the_end():
-    # Events are exact, answers to the second: the order inside a second is the rule's,
+    # Inside a second the order is the rule's,
     # whatever order the two sources list them in.
     events = [(START + timedelta(milliseconds=200), "offline", {}), (START, "started", {"minutes": 90}),
               (START + timedelta(seconds=40, milliseconds=300), "online", {}),
@@ -54,3 +54,16 @@ def test_an_answer_in_the_second_the_time_ran_out_comes_before_the_time_out():
     events = [(START, "started", {}), (START + timedelta(minutes=90, milliseconds=500), "timed_out", {"by": "server"})]
     timeline = build_timeline(START, events, [(4, [[5400, ["a"], 0, 1]])])
     assert [(m.kind, m.in_grace) for m in timeline] == [("started", False), ("answer", True), ("timed_out", False)]
+
+
+def test_an_answer_saved_just_after_an_event_stays_after_it():
+    # The attempt started at .9 of a second; the page reported the connection
+    # back at 5.0 s past the minute and the answer was saved at 5.5 s, which
+    # the save logs as int(4.6) = 4 seconds since the start. Cut to whole
+    # clock seconds instead, the answer (9:00:04) went before the event (9:00:05).
+    start = START + timedelta(milliseconds=900)
+    events = [(start, "started", {"minutes": 90}), (START + timedelta(seconds=5), "online", {})]
+    timeline = build_timeline(start, events, [(3, [[4, ["d"], 0, 0]])])
+    assert [m.kind for m in timeline] == ["started", "online", "answer"]
+    assert [m.at for m in timeline] == sorted(m.at for m in timeline)
+    assert [int((m.at - start).total_seconds()) for m in timeline] == [0, 4, 4]
