@@ -67,3 +67,11 @@ def test_an_answer_saved_just_after_an_event_stays_after_it():
     assert [m.kind for m in timeline] == ["started", "online", "answer"]
     assert [m.at for m in timeline] == sorted(m.at for m in timeline)
     assert [int((m.at - start).total_seconds()) for m in timeline] == [0, 4, 4]
+
+
+def test_in_one_second_answers_and_flags_go_by_question_and_events_by_whole_seconds():
+    events = [(START, "started", {}), (START + timedelta(seconds=5, milliseconds=500), "offline", {})]
+    questions = [(2, [[20, ["b"], 0, 0]]), (1, [[10, ["a"], 0, 0], [20, ["a"], 1, 0]])]
+    timeline = build_timeline(START, events, questions)
+    assert [(int((m.at - START).total_seconds()), m.kind, m.position) for m in timeline] == [
+        (0, "started", None), (5, "offline", None), (10, "answer", 1), (20, "flag", 1), (20, "answer", 2)]
