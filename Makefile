@@ -50,7 +50,7 @@ bench: $(VENV)/.installed-bench translations
 
 # Mutation testing of the exam's rules and the attempt operations (the files
 # and tests are in pyproject's [tool.mutmut]). Not part of `make test` or CI:
-# it takes about 45 minutes on 2 cores. Starts afresh each time, so results
+# it takes several hours on 2 cores. Starts afresh each time, so results
 # never come from older code or tests; MUTATION_JOBS sets the workers.
 MUTATION_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 mutation: $(VENV)/.installed-mutation translations

@@ -64,6 +64,8 @@ def card_row(answer: Answer, now: datetime) -> dict:
             "last_correct": answer.correct, "last_flagged": answer.flagged}
 
 
+# Called only while modules are imported (the statements are built once), so no
+# mutant of it can run under mutmut; tests/study/test_review_cards.py runs it itself.
 def upsert_cards(dialect_insert, source=None):
     """INSERT ... ON CONFLICT DO UPDATE of review cards, from bound values or from `source` (a select)."""
     if source is None:

@@ -4,13 +4,14 @@ import json
 import re
 from datetime import timedelta
 
+import pytest
 import time_machine
 from sqlalchemy import func, insert, select
 
 from quizapp.exams.attempts import labels_for
 from quizapp.extensions import db
 from quizapp.models import (Attempt, AttemptQuestion, PracticeItem, PracticeSession, Question, QuestionVersion,
-                            ReviewCard, now_utc)
+                            ReviewCard, Track, now_utc)
 
 from .conftest import TEST_DATABASE_URL, csrf_from, start_exam, user_id
 
@@ -171,10 +172,10 @@ def test_bad_checks_are_4xx_with_a_clear_message_and_change_nothing(synced, lear
     cases = [
         (single[0].position, {"selected": right(*single)}, 409, "already checked"),
         (single[0].position, {"selected": wrong(*single)}, 409, "cannot change"),
-        (multi[0].position, {"selected": []}, 422, "Choose an option"),
+        (multi[0].position, {"selected": []}, 422, "Choose an option before checking."),
         (multi[0].position, {}, 422, "Choose an option"),
-        (multi[0].position, {"selected": right(*multi)[:1]}, 422, "Choose 2 options"),
-        (multi[0].position, {"selected": list("ABCDE")}, 422, "no more than 2"),
+        (multi[0].position, {"selected": right(*multi)[:1]}, 422, "Choose 2 options before checking; you chose 1."),
+        (multi[0].position, {"selected": list("ABCDE")}, 422, "Choose no more than 2 options."),
         (multi[0].position, {"selected": list("ABCDEFA")}, 422, "selected"),
         (multi[0].position, {"selected": ["Z"]}, 422, "not part of this question"),
         (multi[0].position, {"selected": "A"}, 422, "selected"),
@@ -185,7 +186,8 @@ def test_bad_checks_are_4xx_with_a_clear_message_and_change_nothing(synced, lear
     for position, body, status, message in cases:
         response = check(learner, session_id, position, body, csrf)
         assert response.status_code == status, (body, response.get_data(as_text=True))
-        assert message in response.get_json()["error"], (body, response.get_json())
+        error = response.get_json()["error"]
+        assert (error == message) if message.endswith(".") else (message in error), (body, error)
     # Saving a checked question is refused too.
     response = save(learner, session_id, single[0].position, {"seq": 9, "selected": wrong(*single)}, csrf)
     assert response.status_code == 409 and "cannot change" in response.get_json()["error"]
@@ -220,7 +222,9 @@ def test_another_learners_session_is_404_everywhere(synced, learner, other_learn
         response = other_learner.open(url, method=method, data={"csrf_token": csrf, "choice": ["A"]})
         assert response.status_code == 404, (method, url)
     assert check(other_learner, session_id, 1, {"selected": right(item, version)}, csrf).status_code == 404
-    assert save(other_learner, session_id, 1, {"seq": 1, "selected": ["A"]}, csrf).status_code == 404
+    response = save(other_learner, session_id, 1, {"seq": 1, "selected": ["A"]}, csrf)
+    assert response.status_code == 404
+    assert response.get_json()["error"] == "No such question in your practice sessions."
     assert snapshot(synced) == before
 
 
@@ -246,6 +250,8 @@ def test_summary_shows_domains_and_misses_and_drills_exactly_the_misses(synced, 
     assert [v.question_id for _, v in items(synced, drill)] == [rows[1][1].question_id, rows[3][1].question_id]
     page = learner.get("/history").get_data(as_text=True)
     assert "Practice sessions" in page and "Missed in a session" in page
+    # The session the drill came from is listed by its own source.
+    assert "Test Architect · Any question" in page
     # Practice never enters the mock trend chart.
     assert "<circle" not in page
 
@@ -435,3 +441,208 @@ def test_session_summary_counts_checked_only_weakest_domain_first():
     assert (result.checked, result.correct, result.length) == (4, 2, 5) and result.percent == 50.0
     assert [(d.domain, d.correct, d.total) for d in result.domains] == [("payments", 1, 2), ("connect", 1, 2)]
     assert result.missed == [2, 4] and result.missed_questions == [12, 14]
+
+
+def test_session_summary_counts_a_domain_the_track_no_longer_lists():
+    from quizapp.practice.sessions import summarise
+
+    result = summarise([(1, 11, "payments", True), (2, 12, "retired-domain", False)], 2, ["payments"])
+    assert [(d.domain, d.correct, d.total) for d in result.domains] == [("retired-domain", 0, 1), ("payments", 1, 1)]
+
+
+def test_a_timed_session_ends_at_its_limit_and_only_that_session_ends(synced, learner, other_learner):
+    timed = start_practice(learner, count="custom", custom_count="3", time_limit="5")
+    untimed = start_practice(learner, count="custom", custom_count="3")
+    others = start_practice(other_learner, count="custom", custom_count="3")
+    csrf = token(learner)
+    with synced.app_context():
+        deadline = db.session.get(PracticeSession, timed).deadline
+    # To the last second of the grace after the limit a save still lands; past it, nothing does.
+    with time_machine.travel(deadline + timedelta(seconds=30), tick=False):
+        assert save(learner, timed, 1, {"seq": 1, "selected": ["A"]}, csrf).status_code == 200
+    with time_machine.travel(deadline + timedelta(seconds=31), tick=False):
+        for response in (save(learner, timed, 1, {"seq": 2, "selected": ["B"]}, csrf),
+                         check(learner, timed, 1, {"selected": ["B"]}, csrf)):
+            assert response.status_code == 409 and "ended" in response.get_json()["error"]
+        # Opening it closes it, as of its limit, not of when it was noticed.
+        learner.get(f"/practice/{timed}/questions/1")
+    with synced.app_context():
+        ended = {s.id: s.finished_at for s in db.session.scalars(select(PracticeSession))}
+    assert ended == {timed: deadline, untimed: None, others: None}
+    # An untimed session ends when the learner finishes it; then it takes no more saves.
+    with time_machine.travel(deadline + timedelta(minutes=1), tick=False):
+        learner.post(f"/practice/{untimed}/finish", data={"csrf_token": csrf})
+        response = save(learner, untimed, 1, {"seq": 1, "selected": ["A"]}, csrf)
+        assert response.status_code == 409 and "ended" in response.get_json()["error"]
+
+
+def test_a_save_names_whose_answer_it_is():
+    from quizapp.practice.sessions import save_practice_answer
+
+    with pytest.raises(ValueError) as refused:
+        save_practice_answer(None, session_id=1, position=1, seq=1, selected=[], flagged=False, struck=[],
+                             seconds_spent=None, now=now_utc(), grace_seconds=30)
+    assert str(refused.value) == "needs a user_id or a login"
+
+
+def test_a_session_ends_once(synced, learner):
+    from quizapp.practice.sessions import finish_session
+
+    session_id = start_practice(learner, count="custom", custom_count="3")
+    with synced.app_context():
+        practice = db.session.get(PracticeSession, session_id)
+        first = practice.started_at + timedelta(minutes=7)
+        assert finish_session(db.session, practice, first) is True
+        assert finish_session(db.session, practice, first + timedelta(minutes=5)) is False
+        assert practice.finished_at == first
+
+
+def test_older_saves_never_win_and_the_answer_history_keeps_each_change(synced, learner):
+    session_id = start_practice(learner, count="custom", custom_count="2")
+    (item, _), *_ = items(synced, session_id)
+    key = dict(zip("ABCD", item.choice_order))
+    csrf = token(learner)
+    assert save(learner, session_id, 1, {"seq": 5, "selected": ["A"], "struck": ["C"]}, csrf).get_json() == {
+        "saved": True, "seq": 5}
+    # The page without JavaScript posts no counter: its save applies and moves the counter on.
+    learner.post(f"/practice/{session_id}/questions/1", data={"choice": "B", "go": "stay", "csrf_token": csrf})
+    assert items(synced, session_id)[0][0].save_seq == 6
+    # A retried autosave from before the form post changes nothing; a newer one lands.
+    assert save(learner, session_id, 1, {"seq": 5, "selected": ["C"]}, csrf).get_json() == {"saved": False, "seq": 6}
+    assert save(learner, session_id, 1, {"seq": 7, "selected": ["B"], "flagged": True}, csrf).get_json() == {
+        "saved": True, "seq": 7}
+    saved = items(synced, session_id)[0][0]
+    assert (saved.selected, saved.flagged) == ([key["B"]], True)
+    # Flagging the same answer is not a change of answer.
+    assert [keys for _, keys in saved.changes] == [[key["A"]], [key["B"]]]
+    response = save(learner, session_id, 1, {"seq": 8, "selected": ["B"], "struck": ["Z"]}, csrf)
+    assert response.status_code == 422
+    assert response.get_json()["error"] == "That option is not part of this question."
+
+
+def test_a_check_schedules_the_answer_as_it_was_given(synced, learner):
+    """Sure and right comes back in 10 minutes; right after changing it, or flagged, in 5.5; a second
+    right answer at a later session graduates to days."""
+    start = now_utc().replace(microsecond=0) + timedelta(minutes=1)
+    with time_machine.travel(start, tick=False):
+        session_id = start_practice(learner, count="custom", custom_count="3")
+        (sure, v1), (changed, v2), (flagged, v3) = items(synced, session_id)
+        csrf = token(learner)
+        save(learner, session_id, 1, {"seq": 1, "selected": right(sure, v1)}, csrf)
+        save(learner, session_id, 2, {"seq": 1, "selected": wrong(changed, v2)}, csrf)
+        for position, body in ((1, {}), (2, {"selected": right(changed, v2)}),
+                               (3, {"selected": right(flagged, v3), "flagged": True})):
+            assert check(learner, session_id, position, body, csrf).get_json()["correct"] is True
+    checked = items(synced, session_id)
+    assert [(t, set(keys)) for t, keys in checked[0][0].changes] == [(0, set(v1.answer))]
+    assert checked[2][0].flagged is True
+    with synced.app_context():
+        due = dict(db.session.execute(select(ReviewCard.question_id, ReviewCard.due)).all())
+    assert {q: due[v.question_id] - start for q, v in (("sure", v1), ("changed", v2), ("flagged", v3))} == {
+        "sure": timedelta(minutes=10), "changed": timedelta(minutes=5, seconds=30),
+        "flagged": timedelta(minutes=5, seconds=30)}
+    later = start + timedelta(hours=1)
+    with time_machine.travel(later, tick=False):
+        again = start_practice(learner, source="due", count="20")
+        item, version = next((i, v) for i, v in items(synced, again) if v.question_id == v1.question_id)
+        check(learner, again, item.position, {"selected": right(item, version)}, token(learner))
+    with synced.app_context():
+        card = db.session.scalar(select(ReviewCard).where(ReviewCard.question_id == v1.question_id))
+        assert (card.reviews, card.due - later) == (2, timedelta(days=2))
+
+
+def test_a_check_that_loses_the_race_to_another_device_is_told_and_changes_nothing(synced, learner):
+    from sqlalchemy import event, text
+
+    session_id = start_practice(learner, count="custom", custom_count="2")
+    (item, version), *_ = items(synced, session_id)
+    csrf = token(learner)
+    raced = []
+
+    def other_device_checks_first(conn, cursor, statement, parameters, context, executemany):
+        # Between this check's read and its lock, the other device's check commits.
+        if not raced and "UPDATE practice_items SET" in statement and "checked_at" in statement:
+            raced.append(True)
+            conn.execute(text("UPDATE practice_items SET checked_at = :at, is_correct = :ok WHERE id = :id"),
+                         {"at": now_utc(), "ok": False, "id": item.id})
+
+    with synced.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", other_device_checks_first)
+    try:
+        response = check(learner, session_id, 1, {"selected": right(item, version)}, csrf)
+    finally:
+        event.remove(engine, "before_cursor_execute", other_device_checks_first)
+    assert raced and response.status_code == 409
+    assert response.get_json()["error"] == "This question is already checked; a checked answer cannot change."
+    with synced.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ReviewCard)) == 0
+
+
+def test_practice_draws_the_current_unretired_questions_of_its_own_track_shuffled(app, banks_dir, auth):
+    from .conftest import load_into, write_bank
+
+    write_bank(banks_dir, slug="second-architect")
+    load_into(app, banks_dir)
+    # The authors retire one question and edit another: practice sees the bank as it is now.
+    path = banks_dir / "test-architect" / "payments.yaml"
+    head, *questions = path.read_text().split("  - id: ")
+    path.write_text(head + "".join("  - id: " + q.replace("because Bravo is right.", "since Bravo is right.")
+                                   for q in questions if not q.startswith("payments-008")))
+    assert app.test_cli_runner().invoke(args=["banks", "sync"]).exit_code == 0
+    auth.register()
+    session_id = start_practice(auth.client, count="custom", custom_count="100", difficulties="medium")
+    rows = items(app, session_id)
+    with app.app_context():
+        current = set(db.session.scalars(
+            select(QuestionVersion.id).join(Question, (Question.id == QuestionVersion.question_id)
+                                            & (QuestionVersion.content_hash == Question.current_hash))
+            .join(Track, Track.id == Question.track_id)
+            .where(Track.slug == "test-architect", Question.retired_at.is_(None))))
+    assert len(current) == 15 and {version.id for _, version in rows} == current
+    assert all("since Bravo is right." in version.explanation for _, version in rows
+               if version.domain == "payments")
+    assert all(item.choose == len(version.answer) for item, version in rows)
+    assert any(item.choice_order != [c["key"] for c in version.choices] for item, version in rows)
+
+
+def test_the_same_seed_draws_the_same_session(synced, learner):
+    from quizapp.practice.sessions import start_session
+    from quizapp.study.selection import Scope
+
+    learner_id = user_id(synced)
+
+    def drawn(seed):
+        with synced.app_context():
+            track = db.session.scalar(select(Track))
+            session_id = start_session(db.session, learner_id, track, Scope(count=10), now_utc(), seed=seed).id
+            db.session.commit()
+        return [(v.question_id, i.choice_order) for i, v in items(synced, session_id)]
+
+    assert drawn(7) == drawn(7) != drawn(8)
+
+
+def test_i_flagged_and_i_got_wrong_follow_my_own_answers(synced, learner, other_learner):
+    theirs = start_practice(other_learner, count="custom", custom_count="3")
+    for item, version in items(synced, theirs):
+        check(other_learner, theirs, item.position, {"selected": wrong(item, version)}, token(other_learner))
+    assert "No questions match" in start_practice(learner, expect=422, source="wrong").get_data(as_text=True)
+    mine = start_practice(learner, count="custom", custom_count="2")
+    (first, v1), (second, v2) = items(synced, mine)
+    csrf = token(learner)
+    check(learner, mine, 1, {"selected": right(first, v1), "flagged": True}, csrf)
+    check(learner, mine, 2, {"selected": wrong(second, v2)}, csrf)
+    assert [v.question_id for _, v in items(synced, start_practice(learner, source="flagged"))] == [v1.question_id]
+    assert [v.question_id for _, v in items(synced, start_practice(learner, source="wrong"))] == [v2.question_id]
+
+
+def test_time_on_a_question_is_saved_and_never_more_than_the_session_has_run(synced, learner):
+    start = now_utc().replace(microsecond=0) + timedelta(minutes=1)
+    with time_machine.travel(start, tick=False):
+        session_id = start_practice(learner, count="custom", custom_count="3")
+        csrf = token(learner)
+        save(learner, session_id, 3, {"seq": 1, "selected": ["A"], "seconds_spent": 5}, csrf)
+    with time_machine.travel(start + timedelta(seconds=60), tick=False):
+        save(learner, session_id, 1, {"seq": 1, "selected": ["A"], "seconds_spent": 45}, csrf)
+        save(learner, session_id, 2, {"seq": 1, "selected": ["A"], "seconds_spent": 500}, csrf)
+    assert [item.seconds_spent for item, _ in items(synced, session_id)] == [45, 60, 0]

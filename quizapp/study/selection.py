@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -62,7 +62,7 @@ def _in_scope(question: Pool, scope: Scope) -> bool:
             and (not scope.difficulties or (question.difficulty or "") in scope.difficulties))
 
 
-def _from_source(question: Pool, seen: History | None, source: str, now: datetime) -> bool:
+def _from_source(seen: History | None, source: str, now: datetime) -> bool:
     if source == "any":
         return True
     if source == "unseen":
@@ -94,7 +94,7 @@ def select_questions(pool: Iterable[Pool], history: Mapping[int, History], scope
         chosen = [by_id[i] for i in dict.fromkeys(scope.only) if i in by_id]
     else:
         chosen = [q for q in by_id.values()
-                  if _from_source(q, history.get(q.question_id), scope.source, now)]
+                  if _from_source(history.get(q.question_id), scope.source, now)]
         if scope.source == "due":
             chosen.sort(key=lambda q: (history[q.question_id].due, q.question_id))
         else:
@@ -113,8 +113,3 @@ def missed(items: Iterable[tuple[int, bool | None]]) -> list[int]:
     """
     return list(dict.fromkeys(qid for qid, correct in items if correct is False))
 
-
-def difficulties_in(pool: Iterable[Pool]) -> Collection[str]:
-    """The difficulties present in a pool, easiest first."""
-    order = {"easy": 0, "medium": 1, "hard": 2}
-    return sorted({q.difficulty for q in pool if q.difficulty}, key=lambda d: order.get(d, 9))

@@ -17,7 +17,13 @@ def test_answer_flag_and_grace_moments_of_one_question():
 
 
 def test_old_entries_without_a_flag_are_answers():
-    assert [m.kind for m in question_moments(START, 1, [[5, ["a"]], [9, ["b"]]])] == ["answer", "answer"]
+    moments = question_moments(START, 1, [[5, ["a"]], [9, ["b"]]])
+    assert [(m.kind, m.in_grace) for m in moments] == [("answer", False), ("answer", False)]
+
+
+def test_a_flag_before_any_answer_is_only_a_flag_and_grace_marks_flags_too():
+    assert [(m.kind, m.keys, m.in_grace) for m in question_moments(START, 1, [[5, [], 1, 0], [5401, [], 0, 1]])] == [
+        ("flag", (), False), ("unflag", (), True)]
 
 
 def test_timeline_orders_events_and_answers_by_time():
@@ -28,6 +34,26 @@ def test_timeline_orders_events_and_answers_by_time():
     assert [(m.kind, m.position) for m in timeline] == [
         ("started", None), ("answer", 1), ("offline", None), ("answer", 2), ("online", None), ("timed_out", None)]
     assert timeline[-1].detail == {"by": "page"}
+
+
+def test_within_one_second_start_then_page_events_then_answers_by_question_then_the_end():
+    # Inside a second the order is the rule's,
+    # whatever order the two sources list them in.
+    events = [(START + timedelta(milliseconds=200), "offline", {}), (START, "started", {"minutes": 90}),
+              (START + timedelta(seconds=40, milliseconds=300), "online", {}),
+              (START + timedelta(seconds=40, milliseconds=900), "submitted", {})]
+    questions = [(2, [[10, ["c"], 1, 0], [40, ["c"], 0, 0]]), (1, [[0, ["a"], 0, 0], [40, ["b"], 0, 0]])]
+    timeline = build_timeline(START, events, questions)
+    assert [(int((m.at - START).total_seconds()), m.kind, m.position) for m in timeline] == [
+        (0, "started", None), (0, "offline", None), (0, "answer", 1),
+        (10, "answer", 2), (10, "flag", 2),
+        (40, "online", None), (40, "answer", 1), (40, "unflag", 2), (40, "submitted", None)]
+
+
+def test_an_answer_in_the_second_the_time_ran_out_comes_before_the_time_out():
+    events = [(START, "started", {}), (START + timedelta(minutes=90, milliseconds=500), "timed_out", {"by": "server"})]
+    timeline = build_timeline(START, events, [(4, [[5400, ["a"], 0, 1]])])
+    assert [(m.kind, m.in_grace) for m in timeline] == [("started", False), ("answer", True), ("timed_out", False)]
 
 
 def test_an_answer_saved_just_after_an_event_stays_after_it():
@@ -41,3 +67,11 @@ def test_an_answer_saved_just_after_an_event_stays_after_it():
     assert [m.kind for m in timeline] == ["started", "online", "answer"]
     assert [m.at for m in timeline] == sorted(m.at for m in timeline)
     assert [int((m.at - start).total_seconds()) for m in timeline] == [0, 4, 4]
+
+
+def test_in_one_second_answers_and_flags_go_by_question_and_events_by_whole_seconds():
+    events = [(START, "started", {}), (START + timedelta(seconds=5, milliseconds=500), "offline", {})]
+    questions = [(2, [[20, ["b"], 0, 0]]), (1, [[10, ["a"], 0, 0], [20, ["a"], 1, 0]])]
+    timeline = build_timeline(START, events, questions)
+    assert [(int((m.at - START).total_seconds()), m.kind, m.position) for m in timeline] == [
+        (0, "started", None), (5, "offline", None), (10, "answer", 1), (20, "flag", 1), (20, "answer", 2)]

@@ -36,6 +36,21 @@ def test_calibration_uses_the_label_until_enough_responses():
     assert calibrated_difficulty("easy", 200, 0) > label_difficulty("hard")
 
 
+def test_calibration_starts_at_the_threshold_and_shrinks_towards_the_label():
+    # From the 30th response the item's own facility counts: all right is far easier than "hard".
+    assert calibrated_difficulty("hard", MIN_RESPONSES_TO_CALIBRATE, MIN_RESPONSES_TO_CALIBRATE) == pytest.approx(
+        -2.103, abs=1e-3)
+    # 80 of 100 right on a "medium" item: a little easier than "easy" (-1.5).
+    assert calibrated_difficulty("medium", 100, 80) == pytest.approx(-1.551, abs=1e-3)
+
+
+def test_a_pass_mark_just_over_a_whole_answer_needs_the_next_one():
+    # 78 % of 9 questions is 7.02 answers: 8 are needed, as scoring counts.
+    blueprint = ExamBlueprint({"a": 1}, 9, 9, 78, {"a": [0.0]})
+    result = forecast(answers("a", 7500, 2500), blueprint, NOW)
+    assert result.probability == pytest.approx(binomial_at_least(9, 0.75, 8), abs=0.01)
+
+
 def test_calibration_agrees_with_a_label_its_responses_confirm():
     medium = label_difficulty("medium")
     # Find the facility the label implies, feed exactly that, get the label back.
@@ -50,6 +65,13 @@ def test_too_few_answers_asks_for_more_instead_of_a_number():
     assert not result.enough
     assert result.probability is None
     assert (result.answered, result.needed) == (12, MIN_ANSWERS - 12)
+
+
+def test_the_number_comes_at_exactly_the_minimum_of_answers():
+    blueprint = ExamBlueprint({"a": 1}, 10, 10, 70)
+    result = forecast(answers("a", MIN_ANSWERS - 10, 10), blueprint, NOW)
+    assert result.enough and (result.answered, result.needed) == (MIN_ANSWERS, 0)
+    assert not forecast(answers("a", MIN_ANSWERS - 11, 10), blueprint, NOW).enough
 
 
 def test_answers_outside_the_blueprint_do_not_count():
@@ -72,6 +94,13 @@ def test_with_overwhelming_evidence_the_chance_is_the_binomial_tail():
     assert result.probability == pytest.approx(expected, abs=0.01)
     assert result.low <= result.probability <= result.high
     assert result.high - result.low < 0.05
+
+
+def test_a_long_exam_of_one_domain_is_forecast_exactly_too():
+    # 100 seats in one domain: binomial coefficients past 64-bit integers.
+    blueprint = ExamBlueprint({"a": 1}, 100, 100, 70, {"a": [0.0]})
+    result = forecast(answers("a", 7500, 2500), blueprint, NOW, levers=False)
+    assert result.probability == pytest.approx(binomial_at_least(100, 0.75, 70), abs=0.03)
 
 
 def test_exam_length_range_and_pass_mark_follow_the_blueprint():
@@ -133,6 +162,36 @@ def test_what_moves_it_most_is_the_weak_heavy_domain():
     assert lever.probability > result.probability
 
 
+def test_with_many_domains_the_lever_is_still_the_weak_heavy_one():
+    # Five domains: only the three with the most to gain get a full pass chance.
+    blueprint = ExamBlueprint({"a": 40, "b": 25, "c": 15, "d": 10, "e": 10}, 50, 50, 70)
+    data = (answers("a", 20, 20) + answers("b", 20, 5) + answers("c", 12, 3) + answers("d", 8, 2)
+            + answers("e", 8, 2))
+    lever = forecast(data, blueprint, NOW).lever
+    assert (lever.domain, lever.more_right) == ("a", 4)
+
+
+def test_a_domain_never_answered_leans_on_the_learners_other_domains():
+    blueprint = ExamBlueprint({"a": 50, "b": 50}, 20, 20, 70)
+    result = forecast(answers("a", 30, 10), blueprint, NOW)
+    a, b = result.domains
+    assert result.enough and (b.domain, b.answered, b.percent) == ("b", 0, None)
+    # Between the average learner (0) and the domain answered: pulled up, not all the way.
+    assert 0 < b.ability < a.ability
+    # Two domains answered, the last one never: each still has a standing.
+    three = ExamBlueprint({"a": 40, "b": 40, "c": 20}, 20, 20, 70)
+    assert [d.answered for d in forecast(answers("a", 30, 10) + answers("b", 20, 20), three, NOW).domains] == [
+        40, 40, 0]
+
+
+def test_the_lever_skips_a_domain_with_nothing_wrong_and_moves_at_least_one_answer():
+    # Payments and Connect all right: nothing to turn. Billing, 8 answers: a tenth rounds up to one.
+    blueprint = ExamBlueprint({"payments": 50, "connect": 40, "billing": 10}, 45, 50, 70)
+    data = answers("payments", 30, 0) + answers("connect", 20, 0) + answers("billing", 2, 6)
+    lever = forecast(data, blueprint, NOW).lever
+    assert (lever.domain, lever.answered, lever.more_right) == ("billing", 8, 1)
+
+
 def test_no_lever_when_nothing_was_wrong():
     blueprint = ExamBlueprint({"a": 1}, 10, 10, 70)
     result = forecast(answers("a", 40, 0), blueprint, NOW)
@@ -162,3 +221,25 @@ def test_calibrated_on_learners_drawn_from_the_prior():
     assert abs(forecasts.mean() - passed.mean()) < 0.05
     high = forecasts > 0.5
     assert passed[high].mean() > 0.6 and passed[~high].mean() < 0.4
+
+
+def test_a_worked_example_keeps_its_figures():
+    """Every part of the model moves these figures: ages (half-life, learning per day), balancing an
+    over-practised domain, the priors, the pool, the pass mark over a length range, the fixed draws,
+    the lever. A deliberate change to the model changes them: recompute and say why in the commit."""
+    def given(domain, right, wrong, days, difficulty):
+        return [Answer(domain, i < right, NOW - timedelta(days=days), difficulty) for i in range(right + wrong)]
+
+    data = (given("payments", 30, 6, 0, -0.5) + given("payments", 10, 4, 45, 0.5)
+            + given("connect", 12, 14, 2, 0.0) + given("connect", 12, 12, 90, -1.0)
+            + given("billing", 30, 10, 1, -1.5))
+    blueprint = ExamBlueprint({"payments": 50, "connect": 40, "billing": 10}, 45, 50, 70,
+                              {"payments": [-1.5, -0.5, -0.5, 0.5, 0.5, 1.0], "connect": [-0.5, 0.0, 0.5]})
+    result = forecast(data, blueprint, NOW)
+    assert (result.probability, result.low, result.high) == pytest.approx((0.144452, 0.010039, 0.349090), abs=1e-6)
+    assert [(d.domain, d.answered, d.correct) for d in result.domains] == [
+        ("payments", 50, 40), ("connect", 50, 24), ("billing", 40, 30)]
+    assert [d.ability for d in result.domains] == pytest.approx([0.851265, -0.027663, 0.067341], abs=1e-6)
+    lever = result.lever
+    assert (lever.domain, lever.answered, lever.correct, lever.more_right) == ("connect", 50, 24, 5)
+    assert lever.probability == pytest.approx(0.246529, abs=1e-6)

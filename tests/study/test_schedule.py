@@ -25,6 +25,14 @@ def test_a_wrong_answer_comes_back_sooner_than_a_right_one():
     assert wrong.last_review == NOW and wrong.stability < good.stability
 
 
+def test_a_right_answer_flagged_or_changed_on_the_way_comes_back_sooner_than_a_sure_one():
+    # FSRS's first learning steps: Hard in 5.5 minutes, Good in 10.
+    sure = review(None, True, False, False, NOW)
+    flagged, changed = review(None, True, True, False, NOW), review(None, True, False, True, NOW)
+    assert flagged == changed
+    assert (flagged.due - NOW, sure.due - NOW) == (timedelta(minutes=5, seconds=30), timedelta(minutes=10))
+
+
 def test_right_answers_at_their_due_times_grow_stability_to_mastery():
     card = review(None, True, False, False, NOW)
     when = NOW

@@ -46,16 +46,23 @@ def test_a_fixed_list_keeps_its_order_inside_the_scope():
 
 
 def test_nothing_matching_says_widen_the_scope():
-    with pytest.raises(NoQuestions, match="No questions match: widen the scope"):
+    with pytest.raises(NoQuestions) as refused:
         pick(source="wrong", domains=frozenset({"connect"}), difficulties=frozenset({"hard"}))
+    assert str(refused.value) == "No questions match: widen the scope."
     with pytest.raises(NoQuestions):
         select_questions([], {}, Scope(), NOW, seed=1)
 
 
 def test_count_is_bounded():
     for count in (0, 101):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="^count must be 1 to 100$"):
             pick(count=count)
+    assert len(pick(count=1)) == 1 and len(pick(count=100)) == 10
+
+
+def test_an_unknown_source_says_which_there_are():
+    with pytest.raises(ValueError, match="^unknown source 'mine'; use one of any, unseen, wrong, flagged, due$"):
+        pick(source="mine")
 
 
 def test_the_seed_decides_the_order():
