@@ -71,6 +71,10 @@ class SaveBatches:
         the batch. Raises what the operation raised (a database error
         included): then nothing of it was stored, and the caller must not
         acknowledge it.
+
+        The caller's own session must have no transaction open: on SQLite the
+        batch takes the writers' lock (and in memory, the very connection) that
+        such a transaction could be holding.
         """
         mine = _Save(operation, question, arguments)
         with self._changed:
