@@ -355,3 +355,32 @@ def test_saves_through_two_threaded_servers_keep_every_acknowledged_answer(tmp_p
         assert len(newest) == 5
     finally:
         drop_app(app)
+
+
+def test_a_start_the_database_refuses_is_503_and_stores_nothing(exam):
+    """Not a 500: the learner is told to try again, and no half-made attempt is left."""
+    from quizapp.models import Attempt
+
+    app, client, attempt_id, csrf = exam
+    client.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": csrf})
+    start_token = csrf_from(client.get("/tracks/test-architect").get_data(as_text=True))
+    with app.app_context():
+        engine = db.engine
+
+    def refused(_conn, _cursor, statement, parameters, _context, _executemany):
+        if statement.lstrip().upper().startswith("INSERT INTO ATTEMPTS"):
+            raise OperationalError(statement, parameters, OSError("disk I/O error"))
+
+    event.listen(engine, "before_cursor_execute", refused)
+    try:
+        response = client.post("/tracks/test-architect/start", data={"csrf_token": start_token})
+    finally:
+        event.remove(engine, "before_cursor_execute", refused)
+    assert response.status_code == 503
+    assert "could not be started just now" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(select(Attempt.id).where(Attempt.status == "in_progress")).all() == []
+        db.session.remove()
+    # Trying again works.
+    again = client.post("/tracks/test-architect/start", data={"csrf_token": start_token})
+    assert again.status_code == 302 and "/questions/1" in again.headers["Location"]

@@ -85,6 +85,10 @@ def start(slug: str):
         if attempt is None:
             raise
         attempt_id = attempt.id
+    except SQLAlchemyError:
+        current_app.logger.exception("start of %s for user %s failed", slug, plan.user_id)
+        # Nothing was stored; starting again is safe.
+        abort(503, _("The exam could not be started just now; try again in a moment."))
     return redirect(url_for("exams.question", attempt_id=attempt_id, position=1))
 
 
