@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import jsonify, request
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
+from pydantic import BaseModel, ValidationError
 from werkzeug.datastructures import ImmutableMultiDict
 
 SUBMIT_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -28,3 +30,17 @@ class Form(FlaskForm):
                     if isinstance(value, str)
                     or (isinstance(value, list) and all(isinstance(v, str) for v in value))})
             return super().wrap_formdata(form, formdata)
+
+
+def json_body(model: type[BaseModel]):
+    """The request's JSON object validated as `model`: (body, None), or (None, a 400/422
+    response saying what is wrong) for the page's script to show."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return None, (jsonify(error=_("Send the answer as a JSON object.")), 400)
+    try:
+        return model.model_validate(body), None
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "body"
+        return None, (jsonify(error=_("%(where)s: %(problem)s", where=where, problem=first["msg"])), 422)

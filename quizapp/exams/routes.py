@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -14,6 +13,7 @@ from ..auth.login import live_cutoffs, session_token_hash
 from ..auth.sessions import session_is_live
 from ..errors import not_stored
 from ..extensions import db, login_manager
+from ..forms import json_body
 from ..measure import pacing
 from ..models import Attempt, AttemptQuestion, QuestionTranslation, QuestionVersion, Track, now_utc
 from . import bp
@@ -203,15 +203,9 @@ def save(attempt_id: int, position: int):
     token = session_token_hash()
     if token is None:
         return login_manager.unauthorized()
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return jsonify(error=_("Send the answer as a JSON object.")), 400
-    try:
-        data = SaveRequest.model_validate(body)
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "body"
-        return jsonify(error=_("%(where)s: %(problem)s", where=where, problem=first["msg"])), 422
+    data, problem = json_body(SaveRequest)
+    if problem:
+        return problem
     now = now_utc()
     cutoffs = live_cutoffs(now)
     try:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -16,6 +15,7 @@ from ..exams.attempts import LoginProof, labels_for
 from ..exams.forms import AnswerForm, SaveRequest
 from ..errors import not_stored
 from ..extensions import db, login_manager
+from ..forms import json_body
 from ..models import PracticeItem, PracticeSession, QuestionVersion, Track, now_utc
 from ..report_form import ReportForm, send_report
 from ..reports import latest_reports
@@ -167,18 +167,6 @@ def _refused(result, login: LoginProof):
     return jsonify(error=_said(result)), STATUS[result.status]
 
 
-def _json_body(model):
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return None, (jsonify(error=_("Send the answer as a JSON object.")), 400)
-    try:
-        return model.model_validate(body), None
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "body"
-        return None, (jsonify(error=f"{where}: {first['msg']}"), 422)
-
-
 def _with_others(operation, session_id: int, position: int, **arguments):
     """Run a practice write committed together with the answers arriving alongside
     it (exams/group_commit.py); it is on disk when this returns."""
@@ -192,7 +180,7 @@ def save(session_id: int, position: int):
     login = _login()
     if login is None:
         return login_manager.unauthorized()
-    data, problem = _json_body(SaveRequest)
+    data, problem = json_body(SaveRequest)
     if problem:
         return problem
     try:
@@ -219,7 +207,7 @@ def check(session_id: int, position: int):
     if login is None:
         return login_manager.unauthorized()
     if request.is_json:
-        data, problem = _json_body(CheckRequest)
+        data, problem = json_body(CheckRequest)
         if problem:
             return problem
         selected, flagged = data.selected, data.flagged
