@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import click
 from flask import Flask, Request
 from werkzeug.routing import BaseConverter
 
@@ -108,15 +110,36 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_cli(app)
 
     if app.config["CHECK_BANKS_ON_START"]:
-        from .banks import InvalidBanks, require_valid_banks
-
-        try:
-            # Kept for `banks sync`, which would otherwise parse every file again
-            # (YAML parsing is most of the start-up time).
-            app.extensions["quizapp.banks"] = require_valid_banks(app.config["BANKS_DIR"])
-        except InvalidBanks as error:
-            # Say why in the same form as `banks check`, then refuse to start.
-            for problem in error.problems:
-                print(problem, file=sys.stderr)
-            raise
+        _check_banks(app)
     return app
+
+
+def _check_banks(app: Flask) -> None:
+    """Refuse to start on banks with problems, printed in the same form as `banks check`.
+
+    A command (`banks sync`, `flask run`) reads the banks here and keeps what it read,
+    so `banks sync` does not parse every file again. A server reads them in a forked
+    child instead: the parsed files (about 20 MB and most of start-up) would otherwise
+    stay in each worker's peak memory, and a worker serves from the database alone.
+    """
+    from .banks import InvalidBanks, load_banks
+
+    directory = app.config["BANKS_DIR"]
+    if click.get_current_context(silent=True) is not None or "fork" not in multiprocessing.get_all_start_methods():
+        result = load_banks(directory)
+        problems = result.problems
+        app.extensions["quizapp.banks"] = result
+    else:
+        with multiprocessing.get_context("fork").Pool(1) as child:
+            problems = child.apply(_bank_problems, (directory,))
+    if problems:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        raise InvalidBanks(problems)
+
+
+def _bank_problems(directory: str):
+    """The banks' problems, read in the child process."""
+    from .banks import load_banks
+
+    return load_banks(directory).problems

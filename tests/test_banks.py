@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
@@ -139,12 +140,29 @@ def test_yaml_syntax_error_has_a_line(banks_dir, payments):
     assert any(": -: yaml:" in l for l in lines), lines
 
 
-def test_app_refuses_to_start_on_invalid_banks(banks_dir, payments, capsys):
+def checked_app(banks_dir, command: bool):
+    """The app started the way a server starts it, or the way `flask <command>` does."""
+    config = {"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://", "BANKS_DIR": str(banks_dir),
+              "CHECK_BANKS_ON_START": True}
+    if not command:
+        return create_app(config)
+    with click.Context(click.Command("sync")):
+        return create_app(config)
+
+
+@pytest.mark.parametrize("command", [False, True], ids=["server", "command"])
+def test_app_refuses_to_start_on_invalid_banks(banks_dir, payments, capsys, command):
     edit(payments, "    answer: b\n", "    answer: z\n")
     with pytest.raises(InvalidBanks):
-        create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://",
-                    "BANKS_DIR": str(banks_dir), "CHECK_BANKS_ON_START": True})
+        checked_app(banks_dir, command)
     assert "payments-001: answer" in capsys.readouterr().err
+
+
+def test_a_server_checks_the_banks_without_keeping_them_and_a_command_keeps_them_for_sync(banks_dir, payments):
+    # A web worker serves from the database: the parsed files would only add to its memory.
+    assert "quizapp.banks" not in checked_app(banks_dir, command=False).extensions
+    kept = checked_app(banks_dir, command=True).extensions["quizapp.banks"]
+    assert kept.ok and [len(t.questions) for t in kept.tracks] == [16]
 
 
 def count_versions(app):

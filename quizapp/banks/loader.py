@@ -287,11 +287,3 @@ def _check_same_meaning(track: TrackBank, problems: list[Problem]) -> None:
                                 f"tests the same point as {first.spec.id} ({first.path}:{first.line}, "
                                 f"{similarity:.0%} alike in stem and key words); rewrite one, or give "
                                 f"both the same enemy_groups entry"))
-
-
-def require_valid_banks(banks_dir: str | Path) -> BankLoad:
-    """Load the banks or raise InvalidBanks listing every problem."""
-    result = load_banks(banks_dir)
-    if result.problems:
-        raise InvalidBanks(result.problems)
-    return result
