@@ -584,11 +584,15 @@ def test_practice_draws_the_current_unretired_questions_of_its_own_track_shuffle
 
     write_bank(banks_dir, slug="second-architect")
     load_into(app, banks_dir)
-    # The authors retire one question and edit another: practice sees the bank as it is now.
+    # The authors retire one question and edit the others' explanations, then take the
+    # edit back: practice sees the bank as it is now, the first versions again.
     path = banks_dir / "test-architect" / "payments.yaml"
     head, *questions = path.read_text().split("  - id: ")
+    kept = [q for q in questions if not q.startswith("payments-008")]
     path.write_text(head + "".join("  - id: " + q.replace("because Bravo is right.", "since Bravo is right.")
-                                   for q in questions if not q.startswith("payments-008")))
+                                   for q in kept))
+    assert app.test_cli_runner().invoke(args=["banks", "sync"]).exit_code == 0
+    path.write_text(head + "".join("  - id: " + q for q in kept))
     assert app.test_cli_runner().invoke(args=["banks", "sync"]).exit_code == 0
     auth.register()
     session_id = start_practice(auth.client, count="custom", custom_count="100", difficulties="medium")
@@ -599,8 +603,9 @@ def test_practice_draws_the_current_unretired_questions_of_its_own_track_shuffle
                                             & (QuestionVersion.content_hash == Question.current_hash))
             .join(Track, Track.id == Question.track_id)
             .where(Track.slug == "test-architect", Question.retired_at.is_(None))))
-    assert len(current) == 15 and {version.id for _, version in rows} == current
-    assert all("since Bravo is right." in version.explanation for _, version in rows
+    # Each question once, at its current version (an old version would show the old explanation).
+    assert len(current) == 15 and sorted(version.id for _, version in rows) == sorted(current)
+    assert all("because Bravo is right." in version.explanation for _, version in rows
                if version.domain == "payments")
     assert all(item.choose == len(version.answer) for item, version in rows)
     assert any(item.choice_order != [c["key"] for c in version.choices] for item, version in rows)
@@ -620,6 +625,22 @@ def test_the_same_seed_draws_the_same_session(synced, learner):
         return [(v.question_id, i.choice_order) for i, v in items(synced, session_id)]
 
     assert drawn(7) == drawn(7) != drawn(8)
+
+
+def test_each_new_session_is_a_fresh_draw(synced, learner):
+    from quizapp.practice.sessions import start_session
+    from quizapp.study.selection import Scope
+
+    learner_id = user_id(synced)
+    with synced.app_context():
+        track = db.session.scalar(select(Track))
+        ids = [start_session(db.session, learner_id, track, Scope(count=10), now_utc()).id for _ in range(70)]
+        db.session.commit()
+    # Seventy sessions, seventy different orders (of questions and of their options): a
+    # learner who practises again never gets one of a few dozen repeated sessions.
+    draws = {tuple((v.question_id, tuple(i.choice_order)) for i, v in items(synced, session_id))
+             for session_id in ids}
+    assert len(draws) == 70
 
 
 def test_i_flagged_and_i_got_wrong_follow_my_own_answers(synced, learner, other_learner):

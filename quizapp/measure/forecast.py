@@ -348,8 +348,10 @@ def _best_lever(model: _Model, domain, right, difficulty, weight, mean, covarian
         gradient = np.zeros(count + 1)
         gradient[0] = gradient[1 + i] = float((weight[flip] * (1 - p)).sum())
         moved = mean + covariance @ gradient
-        gain = float(seats @ (model.expected(moved[0] + moved[1:]) - model.expected(mean[0] + mean[1:])))
-        moves.append((gain, i, more, moved))
+        # The exam score expected after the move; the score before it is the same for every
+        # domain, so ranking by this ranks by the score the move adds.
+        after = float(seats @ model.expected(moved[0] + moved[1:]))
+        moves.append((after, i, more, moved))
     best = None
     for _, i, more, moved in sorted(moves, key=lambda m: -m[0])[:LEVER_CANDIDATES]:
         chance = float(_chances(model, moved, covariance, LEVER_SAMPLES).mean())

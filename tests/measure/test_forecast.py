@@ -243,3 +243,22 @@ def test_a_worked_example_keeps_its_figures():
     lever = result.lever
     assert (lever.domain, lever.answered, lever.correct, lever.more_right) == ("connect", 50, 24, 5)
     assert lever.probability == pytest.approx(0.246529, abs=1e-6)
+
+
+def test_the_lever_is_the_best_domain_of_all_though_only_the_likeliest_get_a_full_chance(monkeypatch):
+    # Six domains of every mix of weight, record and item difficulty: the lever found from
+    # the three ranked most promising is the one trying every domain finds.
+    import random
+
+    import quizapp.measure.forecast as model
+
+    rng = random.Random(3)
+    for _ in range(12):
+        blueprint = ExamBlueprint({d: rng.choice([5, 10, 15, 20, 30]) for d in "abcdef"}, 45, 50, 70)
+        data = [a for d in "abcdef"
+                for a in answers(d, rng.randint(5, 30), rng.randint(1, 25), difficulty=rng.choice([-1.0, 0.0, 1.0]))]
+        quick = forecast(data, blueprint, NOW).lever
+        with monkeypatch.context() as every:
+            every.setattr(model, "LEVER_CANDIDATES", len(blueprint.weights))
+            best = forecast(data, blueprint, NOW).lever
+        assert (quick.domain, quick.probability) == (best.domain, best.probability)

@@ -6,7 +6,8 @@ Run by `make mutation` after `mutmut run`. The score is
 
 where `equivalent` are the mutants listed in tests/mutation/equivalent.txt: a
 mutant no test can kill because it does not change what the code does. Each
-line there is `mutant-name | code the mutant has | reason`, and the list is
+line there is `mutant-name | code the mutant has | reason` (for a mutant that
+only deletes, `deleted: ` and the deleted code), and the list is
 reviewed like code. mutmut numbers mutants per function, so when the code
 changes a name can come to mean another mutant: a listed mutant whose code is
 not what the line says, that a test kills, or that no longer exists is reported
@@ -64,7 +65,12 @@ def mutated_lines(mutants_dir: Path, name: str) -> str:
         return ""
     diff = difflib.unified_diff(bodies[original].replace(original, "f").splitlines(),
                                 bodies[function].replace(function, "f").splitlines(), lineterm="", n=0)
-    return "\n".join(line[1:] for line in diff if line.startswith("+") and not line.startswith("+++"))
+    diff = [line for line in diff if not line.startswith(("+++", "---", "@@"))]
+    added = [line[1:] for line in diff if line.startswith("+")]
+    if added:
+        return "\n".join(added)
+    # A mutant that only deletes (an argument, a line) is listed by what it deleted.
+    return "\n".join("deleted: " + line[1:].strip() for line in diff if line.startswith("-"))
 
 
 def mutant_order(name: str) -> tuple[str, int]:
