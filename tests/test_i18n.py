@@ -60,6 +60,11 @@ def test_messages_from_the_server_and_for_the_page_script_are_translated(synced,
                                "csrf_token": form_token})
     assert weak.status_code == 422
     assert "このパスワードはよく使われるものです。" in weak.get_data(as_text=True)
+    # WTForms' own messages too, in the language of each request.
+    for language, required in (("ja", "このフィールドは必須です。"), ("en", "This field is required.")):
+        empty = newcomer.post("/auth/register", headers={"Accept-Language": language},
+                              data={"email": "", "password": "", "confirm": "", "csrf_token": form_token})
+        assert empty.status_code == 422 and required in empty.get_data(as_text=True)
 
 
 def test_translations_missing_and_stale_are_notices_with_a_line(banks_dir):
