@@ -327,3 +327,11 @@ def synced_session(tmp_path_factory):
     token = csrf_from(client.get(f"/attempts/{attempt_id}/questions/1").get_data(as_text=True))
     yield app, client, attempt_id, token
     drop_app(app)
+
+
+def start_attempt(session, user_id: int, track, now: datetime, seed: int | None = None):
+    """An attempt in progress stored straight from the attempt operations, as the Start
+    button stores one (plan, then store), without a request."""
+    from quizapp.exams.attempts import plan_attempt, store_attempt
+
+    return store_attempt(session, plan_attempt(session, user_id, track, seed), now)

@@ -261,6 +261,9 @@ def test_saves_accepted_in_grace_and_refused_after_with_409(synced, learner):
     with time_machine.travel(deadline + timedelta(seconds=31), tick=False):
         late = save(learner, attempt_id, 2, {"seq": 1, "selected": ["A"]}, csrf=csrf)
         assert late.status_code == 409 and "after the deadline" in late.json["error"]
+        # The timeline says what ended it.
+        timeline = learner.get(f"/attempts/{attempt_id}/timeline").get_data(as_text=True)
+        assert "Time ran out; ended when a save arrived after the grace" in timeline
     done = attempt(synced, attempt_id)
     assert done.status == "timed_out" and done.finished_at == deadline
     rows = items(synced, attempt_id)
@@ -279,6 +282,8 @@ def test_abandoned_attempt_is_closed_by_cron_at_its_deadline(synced, learner):
         assert "Closed 1 overdue" in runner.invoke(args=["attempts", "close-overdue"]).output
     done = attempt(synced, attempt_id)
     assert done.status == "timed_out" and done.finished_at == deadline and done.correct_count == 1
+    timeline = learner.get(f"/attempts/{attempt_id}/timeline").get_data(as_text=True)
+    assert "Time ran out; ended by the server after the deadline" in timeline
 
 
 def test_abandoned_attempt_is_closed_by_the_next_request(synced, learner):
@@ -363,7 +368,7 @@ def test_concurrent_double_submit_scores_once(tmp_path, banks_dir):
     """Two servers submit the same attempt at the same moment: one scores it."""
     import os
 
-    from quizapp.exams.attempts import start_attempt
+    from .conftest import start_attempt
     from quizapp.models import Track, User, now_utc
 
     from .conftest import app_on, drop_app, fresh_app
@@ -426,7 +431,7 @@ def test_question_page_runs_a_fixed_number_of_queries(synced, learner, count_que
 
 def draw(app, seed=None, email="learner@example.com", slug="test-architect"):
     """Start an exam with a fixed seed as `email`: [(bank id, version id, choice order)]."""
-    from quizapp.exams.attempts import start_attempt
+    from .conftest import start_attempt
     from quizapp.models import Question, Track
 
     from .conftest import NOW, user_id
@@ -652,7 +657,7 @@ def test_an_exam_never_holds_two_questions_of_one_enemy_group(synced, learner, b
 
 
 def test_each_exam_gets_its_own_seed_and_keeps_it(synced, learner):
-    from quizapp.exams.attempts import start_attempt
+    from .conftest import start_attempt
     from quizapp.models import Track
 
     from .conftest import NOW, user_id

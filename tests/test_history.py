@@ -8,11 +8,11 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from quizapp.exams.attempts import finish_attempt, labels_for, start_attempt
+from quizapp.exams.attempts import finish_attempt, labels_for
 from quizapp.extensions import db
 from quizapp.models import Attempt, AttemptQuestion, QuestionVersion, Track
 
-from .conftest import NOW, backdate, csrf_from, start_exam, user_id
+from .conftest import NOW, backdate, csrf_from, start_attempt, start_exam, user_id
 
 
 def take_exam(client, app, attempt_id, right: int):

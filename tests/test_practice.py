@@ -401,7 +401,9 @@ def test_fixed_statement_counts_with_few_or_many_past_answers(synced, learner, c
 
 
 def test_scoring_a_mock_adds_one_statement_for_the_schedule_however_long(synced, learner, count_queries):
-    from quizapp.exams.attempts import finish_attempt, start_attempt
+    from quizapp.exams.attempts import finish_attempt
+
+    from .conftest import start_attempt
     from quizapp.models import Track
 
     uid = user_id(synced)

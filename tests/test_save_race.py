@@ -10,11 +10,11 @@ from sqlalchemy import select
 
 from quizapp.database import write_intent
 from quizapp.exam import scoring
-from quizapp.exams.attempts import LABELS, finish_attempt, save_answer, start_attempt
+from quizapp.exams.attempts import LABELS, finish_attempt, save_answer
 from quizapp.extensions import db
 from quizapp.models import Attempt, AttemptQuestion, QuestionVersion, Track, User, now_utc
 
-from .conftest import app_on, drop_app, fresh_app
+from .conftest import app_on, drop_app, fresh_app, start_attempt
 
 
 def test_every_save_acknowledged_before_submission_is_scored(tmp_path, banks_dir):

@@ -165,13 +165,6 @@ def store_attempt(session: Session, plan: AttemptPlan, now: datetime) -> Attempt
     return attempt
 
 
-def start_attempt(session: Session, user_id: int, track: Track, now: datetime,
-                  seed: int | None = None, language: str = "en",
-                  minutes: int | None = None) -> Attempt:
-    """Assemble a new exam for the user and store it as an attempt in progress."""
-    return store_attempt(session, plan_attempt(session, user_id, track, seed, language, minutes), now)
-
-
 def finish_attempt(session: Session, attempt: Attempt, now: datetime, by: str = "learner") -> bool:
     """Close and score an attempt once, however many requests race to do it.
 

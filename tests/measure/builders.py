@@ -6,9 +6,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from quizapp.exams.attempts import finish_attempt, start_attempt
+from quizapp.exams.attempts import finish_attempt
 from quizapp.extensions import db
 from quizapp.models import AttemptQuestion, QuestionVersion, Track, User
+
+from ..conftest import start_attempt
 
 
 def make_user(app, email: str) -> int:

@@ -7,13 +7,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from quizapp.exams.attempts import start_attempt
 from quizapp.extensions import db
 from quizapp.measure.evidence import track_forecasts
 from quizapp.measure.forecast import Answer, ExamBlueprint, calibrated_difficulty, forecast, label_difficulty
 from quizapp.models import Attempt, AttemptQuestion, Question, QuestionVersion, Track
 
-from ..conftest import NOW
+from ..conftest import NOW, start_attempt
 from .builders import finished_attempt, make_user
 
 
