@@ -100,3 +100,25 @@ def test_standing_counts_seen_right_due_and_mastered_per_domain(synced):
             "payments": DomainStanding(seen=2, correct=1, due=1, mastered=1),
             "connect": DomainStanding(seen=1, correct=1, due=1, mastered=1)}}
         assert standing(db.session, learner, NOW, track_id=track + 1) == {}
+
+
+def test_standing_keeps_two_tracks_with_a_domain_of_the_same_name_apart(app, banks_dir):
+    from quizapp.reviews import DomainStanding, standing
+
+    from ..conftest import load_into, write_bank
+
+    write_bank(banks_dir, slug="second-architect")
+    load_into(app, banks_dir)
+    learner = make_user(app, "learner@example.com")
+    with app.app_context():
+        first, second = (db.session.execute(select(Question.id, Question.track_id).where(
+            Question.domain == "payments", Question.track_id == track).order_by(Question.id).limit(2)).all()
+            for track in sorted(set(db.session.scalars(select(Question.track_id)))))
+        db.session.add_all([ReviewCard(user_id=learner, question_id=q, track_id=t, state=2, due=NOW,
+                                       stability=1.0, last_correct=right)
+                            for (q, t), right in [(first[0], True), (first[1], False), (second[0], False)]])
+        db.session.commit()
+        # Both tracks have a Payments domain: each track counts its own cards.
+        assert standing(db.session, learner, NOW) == {
+            first[0][1]: {"payments": DomainStanding(seen=2, correct=1, due=2, mastered=0)},
+            second[0][1]: {"payments": DomainStanding(seen=1, correct=0, due=1, mastered=0)}}
