@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 from flask import Flask, Request
+from flask.cli import ScriptInfo
 from werkzeug.routing import BaseConverter
 
 from . import config as config_module
@@ -117,7 +118,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _check_banks(app: Flask) -> None:
     """Refuse to start on banks with problems, printed in the same form as `banks check`.
 
-    A command (`banks sync`, `flask run`) reads the banks here and keeps what it read,
+    A `flask` command (`banks sync`, `flask run`) reads the banks here and keeps what it read,
     so `banks sync` does not parse every file again. A server reads them in a forked
     child instead: the parsed files (about 20 MB and most of start-up) would otherwise
     stay in each worker's peak memory, and a worker serves from the database alone.
@@ -125,7 +126,9 @@ def _check_banks(app: Flask) -> None:
     from .banks import InvalidBanks, load_banks
 
     directory = app.config["BANKS_DIR"]
-    if click.get_current_context(silent=True) is not None or "fork" not in multiprocessing.get_all_start_methods():
+    command = click.get_current_context(silent=True)
+    if (command is not None and command.find_object(ScriptInfo) is not None
+            or "fork" not in multiprocessing.get_all_start_methods()):
         result = load_banks(directory)
         problems = result.problems
         app.extensions["quizapp.banks"] = result

@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
+from flask.cli import ScriptInfo
 from sqlalchemy import func, select
 
 from quizapp import create_app
@@ -146,7 +147,7 @@ def checked_app(banks_dir, command: bool):
               "CHECK_BANKS_ON_START": True}
     if not command:
         return create_app(config)
-    with click.Context(click.Command("sync")):
+    with click.Context(click.Command("sync"), obj=ScriptInfo()):
         return create_app(config)
 
 
