@@ -85,6 +85,8 @@ def test_start_draws_the_scope_and_count_and_shows_question_one(synced, learner)
     # The exam page's pieces: options with strike-outs, the flag, the navigator, autosave.
     assert 'id="choice-A"' in page and 'id="strike-A"' in page and 'id="flagged"' in page
     assert "/save" in page and "exam.js" in page and "practice.js" in page
+    # A question not yet opened has had no time spent on it: its timer starts at zero.
+    assert 'data-seconds="0"' in page and 'id="seconds-spent" value="0"' in page
     # Resumable: the session's own address goes to the first unchecked question.
     assert learner.get(f"/practice/{session_id}").headers["Location"].endswith("/questions/1")
 
