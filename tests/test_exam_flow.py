@@ -255,15 +255,21 @@ def test_saves_accepted_in_grace_and_refused_after_with_409(synced, learner):
     attempt_id = start_exam(learner)
     csrf = token(learner, attempt_id)
     deadline = attempt(synced, attempt_id).deadline
+    # On the deadline's very second a save is on time; after it, in the grace.
+    with time_machine.travel(deadline, tick=False):
+        assert save(learner, attempt_id, 3, {"seq": 1, "selected": ["B"]}, csrf=csrf).status_code == 200
     with time_machine.travel(deadline + timedelta(seconds=29), tick=False):
         ok = save(learner, attempt_id, 1, {"seq": 1, "selected": ["A"]}, csrf=csrf)
         assert ok.status_code == 200 and ok.json["remaining_seconds"] == 0
     with time_machine.travel(deadline + timedelta(seconds=31), tick=False):
         late = save(learner, attempt_id, 2, {"seq": 1, "selected": ["A"]}, csrf=csrf)
         assert late.status_code == 409 and "after the deadline" in late.json["error"]
-        # The timeline says what ended it.
+        # The timeline says what ended it, and which answer came in the grace.
         timeline = learner.get(f"/attempts/{attempt_id}/timeline").get_data(as_text=True)
         assert "Time ran out; ended when a save arrived after the grace" in timeline
+        grace = "(saved in the grace period after the deadline)"
+        answers = {n: line for n in (1, 3) for line in timeline.split("<tr>") if f"Question {n}: answered" in line}
+        assert grace in answers[1] and grace not in answers[3]
     done = attempt(synced, attempt_id)
     assert done.status == "timed_out" and done.finished_at == deadline
     rows = items(synced, attempt_id)
