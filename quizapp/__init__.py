@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import multiprocessing
+import os
+import pickle
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -127,22 +128,43 @@ def _check_banks(app: Flask) -> None:
 
     directory = app.config["BANKS_DIR"]
     command = click.get_current_context(silent=True)
-    if (command is not None and command.find_object(ScriptInfo) is not None
-            or "fork" not in multiprocessing.get_all_start_methods()):
+    problems = None
+    if command is None or command.find_object(ScriptInfo) is None:
+        problems = _problems_read_apart(directory)
+    if problems is None:
         result = load_banks(directory)
         problems = result.problems
         app.extensions["quizapp.banks"] = result
-    else:
-        with multiprocessing.get_context("fork").Pool(1) as child:
-            problems = child.apply(_bank_problems, (directory,))
     if problems:
         for problem in problems:
             print(problem, file=sys.stderr)
         raise InvalidBanks(problems)
 
 
-def _bank_problems(directory: str):
-    """The banks' problems, read in the child process."""
-    from .banks import load_banks
+def _problems_read_apart(directory: str) -> list | None:
+    """The banks' problems, read in a forked child; None where that cannot be done.
 
-    return load_banks(directory).problems
+    A plain fork and a pipe: if the worker is killed meanwhile, the child's write fails
+    and it exits quietly (multiprocessing's pool printed a traceback per killed worker).
+    """
+    if not hasattr(os, "fork"):
+        return None
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            os.close(read_end)
+            from .banks import load_banks
+
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(pickle.dumps(load_banks(directory).problems))
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        data = pipe.read()
+    os.waitpid(pid, 0)
+    # Whatever went wrong in the child happens again in-process, where it can be seen.
+    return pickle.loads(data) if data else None
