@@ -149,14 +149,15 @@ def _problems_read_apart(directory: str) -> list | None:
     """
     if not hasattr(os, "fork"):
         return None
+    # Imported before the fork: the child takes no import lock another thread might hold.
+    from .banks import load_banks
+
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:
         code = 1
         try:
             os.close(read_end)
-            from .banks import load_banks
-
             with os.fdopen(write_end, "wb") as pipe:
                 pipe.write(pickle.dumps(load_banks(directory).problems))
             code = 0
