@@ -58,9 +58,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_until_up(port: int, timeout: float = 30.0) -> None:
+def wait_until_up(port: int, process: subprocess.Popen | None = None, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            # Say so at once (its own errors are above, on stderr) rather than wait it out.
+            raise RuntimeError(f"server on port {port} exited with code {process.returncode} before answering")
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/auth/login", timeout=2).read()
             return
@@ -68,7 +71,7 @@ def wait_until_up(port: int, timeout: float = 30.0) -> None:
             return  # it answers: up (the benchmark's baseline app has no /auth/login)
         except OSError:
             time.sleep(0.2)
-    raise RuntimeError(f"server on port {port} did not start")
+    raise RuntimeError(f"server on port {port} did not answer within {timeout:.0f} s")
 
 
 @contextmanager
@@ -93,7 +96,7 @@ def gunicorn(env: dict[str, str], workers: int = 2, app: str = "wsgi:app", port:
          "--graceful-timeout", "2", "--log-level", "warning", *extra, app],
         cwd=ROOT, env={**os.environ, **env}, start_new_session=True)
     try:
-        wait_until_up(port)
+        wait_until_up(port, process)
         process.port = port
         yield process
     finally:
