@@ -93,6 +93,10 @@ DEFAULTS = {
     # idle timeout outlasts an exam (the exam page re-syncs its clock every 30 s).
     "SESSION_LIFETIME_DAYS": 14,
     "SESSION_IDLE_MINUTES": 120,
+    # werkzeug's default, scrypt at its default cost (about 0.1 s a hash). The
+    # tests lower the cost: they register hundreds of learners, and a stored
+    # hash names its own cost, so checking needs no setting.
+    "PASSWORD_HASH_METHOD": "scrypt",
     "HISTORY_PAGE_SIZE": 20,
     # Autosaves committed together at most (see exams/group_commit.py): enough
     # for every thread of a worker, few enough that one fsync is never long.

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from jinja2 import MemcachedBytecodeCache
 from sqlalchemy import event, select, update
 
 from quizapp import create_app
@@ -122,10 +123,28 @@ def translate_bank(root: Path, *, skip: tuple[str, ...] = ()) -> None:
         (folder / f"{domain}.yaml").write_text(f"language: ja\ndomain: {domain}\nquestions:\n" + "".join(items))
 
 
+# Templates compiled once for the whole run rather than once per test's app:
+# jinja checks each template's source against its cached code.
+class _TemplateCodeStore(dict):
+    """The get/set a MemcachedBytecodeCache asks of its client, in this process."""
+
+    def set(self, key, value, timeout=None):
+        self[key] = value
+
+
+TEMPLATE_CODE = MemcachedBytecodeCache(_TemplateCodeStore())
+# scrypt at 1/32 of the production cost: hundreds of registrations per run.
+# test_auth checks that a server as configured keeps the full cost.
+TEST_HASH_METHOD = "scrypt:1024:8:1"
+
+
 def app_on(url: str, banks_dir: Path, *, secret: str = "test-secret"):
     """An app on the database at `url` as it is: another server on the same data."""
-    return create_app({"TESTING": True, "SECRET_KEY": secret, "SQLALCHEMY_DATABASE_URI": url,
-                       "BANKS_DIR": str(banks_dir), "CHECK_BANKS_ON_START": False})
+    app = create_app({"TESTING": True, "SECRET_KEY": secret, "SQLALCHEMY_DATABASE_URI": url,
+                      "BANKS_DIR": str(banks_dir), "CHECK_BANKS_ON_START": False,
+                      "PASSWORD_HASH_METHOD": TEST_HASH_METHOD})
+    app.jinja_env.bytecode_cache = TEMPLATE_CODE
+    return app
 
 
 def fresh_app(url: str, banks_dir: Path, *, sync: bool = False, secret: str = "test-secret"):

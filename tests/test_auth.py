@@ -18,6 +18,20 @@ def test_register_then_log_in_and_hashes_with_scrypt(app, auth):
         assert user.password_hash.startswith("scrypt:") and PASSWORD not in user.password_hash
 
 
+def test_a_server_hashes_at_werkzeugs_full_scrypt_cost(banks_dir):
+    """The tests hash cheaply for speed; a server as configured does not."""
+    from quizapp import create_app
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "s", "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                      "BANKS_DIR": str(banks_dir), "CHECK_BANKS_ON_START": False})
+    with app.app_context():
+        db.create_all()
+    auth = Auth(app.test_client())
+    assert auth.register().status_code == 303
+    with app.app_context():
+        assert db.session.scalar(db.select(User.password_hash)).startswith("scrypt:32768:8:1$")
+
+
 def test_short_password_and_mismatch_are_explained(auth):
     response = auth.register(password="short")
     assert response.status_code == 422

@@ -276,8 +276,8 @@ def test_long_pass_phrases_are_accepted(app, auth):
 def test_registering_a_taken_email_answers_like_a_new_one(app, auth, monkeypatch):
     import quizapp.auth.routes as routes
     hashes = []
-    real = routes.generate_password_hash
-    monkeypatch.setattr(routes, "generate_password_hash", lambda p: hashes.append(p) or real(p))
+    real = routes.hash_password
+    monkeypatch.setattr(routes, "hash_password", lambda p: hashes.append(p) or real(p))
     new = auth.register("learner@example.com", login=False)
     taken = auth.register("Learner@Example.com ", "another long password", login=False)
     assert new.status_code == taken.status_code == 303

@@ -6,11 +6,10 @@ from flask import flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
-from werkzeug.security import generate_password_hash
 
 from ..auth import throttle
 from ..auth.forms import EndSessionsForm, PasswordChangeForm
-from ..auth.login import password_checks, start_session, too_many
+from ..auth.login import hash_password, password_checks, start_session, too_many
 from ..auth.sessions import end_all_sessions
 from ..database import reads_first, write_transaction
 from ..extensions import db
@@ -50,7 +49,7 @@ def change_password():
             throttle.record(db.session, checks, now)
         form.current.errors = [_("That is not your current password.")]
         return _page(form, 422)
-    new_hash = generate_password_hash(form.password.data)  # outside the write lock
+    new_hash = hash_password(form.password.data)  # outside the write lock
     with write_transaction(db.session):
         user.password_hash = new_hash
         end_all_sessions(db.session, user.id)

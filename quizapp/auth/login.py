@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 
 from flask import current_app, session
 from flask_login import login_user
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import User
@@ -19,6 +21,23 @@ def live_cutoffs(now) -> LiveCutoffs:
     config = current_app.config
     return LiveCutoffs.at(now, timedelta(days=config["SESSION_LIFETIME_DAYS"]),
                           timedelta(minutes=config["SESSION_IDLE_MINUTES"]))
+
+
+def hash_password(password: str) -> str:
+    """Hash a new password with the configured method. Slow on purpose: call it
+    outside any write transaction."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+@functools.cache
+def _dummy_hash(method: str) -> str:
+    return generate_password_hash("no account has this password", method=method)
+
+
+def spend_a_password_check(password: str) -> None:
+    """Check `password` against a hash nobody has, so a log-in without an account
+    takes as long as one with a wrong password, and timing does not tell."""
+    check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
 
 
 def session_token_hash() -> str | None:

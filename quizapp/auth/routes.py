@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 from urllib.parse import urlsplit
 
 from flask import (current_app, flash, jsonify, redirect, render_template, request, session,
                    url_for)
 from flask_babel import gettext as _
 from flask_login import login_required, login_url, logout_user
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..database import reads_first, write_intent, write_transaction
 from ..errors import wants_json
@@ -18,7 +16,8 @@ from ..models import User, now_utc
 from ..security import client_address
 from . import bp, throttle
 from .forms import LoginForm, RegisterForm
-from .login import live_cutoffs, password_checks, start_session, too_many
+from .login import (hash_password, live_cutoffs, password_checks, spend_a_password_check,
+                    start_session, too_many)
 from .sessions import end_session, live_user, needs_touch, touch
 
 login_manager.login_view = "auth.login"
@@ -64,11 +63,6 @@ def unauthorized():
     return redirect(login_url(login_manager.login_view, next_url=request.url))
 
 
-@functools.cache
-def _dummy_hash() -> str:
-    return generate_password_hash("no account has this password")
-
-
 def safe_next(target: str | None) -> str | None:
     """Return `target` only when it is a path on this site, else None.
 
@@ -105,7 +99,7 @@ def register():
             _("Too many new accounts from your network. Try again in %(wait)s seconds.", wait=wait))
         return too_many(render_template("auth/register.html", form=form), wait)
     taken = db.session.scalar(db.select(User.id).where(User.email == form.email.data)) is not None
-    password_hash = generate_password_hash(form.password.data)  # outside the write lock
+    password_hash = hash_password(form.password.data)  # outside the write lock
     with write_transaction(db.session):
         throttle.record(db.session, [(per_address, address)], now)
         if not taken:
@@ -139,7 +133,7 @@ def login():
     # milliseconds, and under SQLite's write lock it would stall every save.
     # Without an account, spend the same time so timing does not tell.
     if user is None:
-        check_password_hash(_dummy_hash(), form.password.data)
+        spend_a_password_check(form.password.data)
     good = user is not None and user.check_password(form.password.data)
     with write_transaction(db.session):
         if not good:

@@ -7,7 +7,7 @@ from datetime import datetime
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
 from ..extensions import db
 from .base import UTCDateTime, now_utc
@@ -35,10 +35,6 @@ class User(UserMixin, db.Model):
     def get_id(self) -> str | None:
         """The token Flask-Login stores in the session cookie."""
         return self.login_token
-
-    def set_password(self, password: str) -> None:
-        """Hash with werkzeug's default (scrypt)."""
-        self.password_hash = generate_password_hash(password)
 
     def check_password(self, password: str) -> bool:
         """True when the password matches the stored hash."""

@@ -16,8 +16,7 @@ from ..conftest import start_attempt
 def make_user(app, email: str) -> int:
     """A user row without going through registration (no log-in needed)."""
     with app.app_context():
-        user = User(email=email)
-        user.set_password("irrelevant password 1")
+        user = User(email=email, password_hash="no hash: this user never logs in")
         db.session.add(user)
         db.session.commit()
         return user.id
