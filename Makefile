@@ -57,6 +57,10 @@ mutation: $(VENV)/.installed-mutation translations
 	rm -rf mutants
 	$(BIN)/mutmut run --max-children $(MUTATION_JOBS) > mutation.log 2>&1 \
 		|| { tail -n 40 mutation.log; exit 1; }
+	@# Listed equivalents the parallel run killed run again alone (see score.py).
+	names="$$($(BIN)/python tests/mutation/score.py --killed-equivalents)"; \
+		[ -z "$$names" ] || $(BIN)/mutmut run --max-children 1 $$names >> mutation.log 2>&1 \
+		|| { tail -n 40 mutation.log; exit 1; }
 	$(BIN)/python tests/mutation/score.py
 
 clean:

@@ -13,6 +13,10 @@ changes a name can come to mean another mutant: a listed mutant whose code is
 not what the line says, that a test kills, or that no longer exists is reported
 and excuses nothing. Timeouts count as killed: the test run noticed the change.
 Exits 1 when a module is under its goal or the list needs updating.
+
+`score.py --killed-equivalents` prints the listed mutants the run killed, for
+`make mutation` to run again one at a time: two workers on two cores make a
+rare test miss its timing, and a listed mutant must be judged on a quiet run.
 """
 
 from __future__ import annotations
@@ -88,7 +92,19 @@ def results(mutants_dir: Path) -> dict[str, dict[str, int | None]]:
     return found
 
 
+def killed_equivalents() -> int:
+    """Print the names of listed mutants the run killed, one per line."""
+    listed = equivalent_mutants()
+    for codes in results(ROOT / "mutants").values():
+        for name, code in codes.items():
+            if name in listed and code in KILLED:
+                print(name)
+    return 0
+
+
 def main() -> int:
+    if sys.argv[1:] == ["--killed-equivalents"]:
+        return killed_equivalents()
     by_module = results(ROOT / "mutants")
     if not by_module:
         print("No mutmut results under mutants/: run `make mutation`.")
