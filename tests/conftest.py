@@ -353,4 +353,4 @@ def start_attempt(session, user_id: int, track, now: datetime, seed: int | None 
     button stores one (plan, then store), without a request."""
     from quizapp.exams.attempts import plan_attempt, store_attempt
 
-    return store_attempt(session, plan_attempt(session, user_id, track, seed), now)
+    return store_attempt(session, plan_attempt(session, user_id, track, seed, language="en"), now)

@@ -397,7 +397,7 @@ def test_concurrent_double_submit_scores_once(tmp_path, banks_dir):
         with app.app_context():
             barrier.wait()
             a = db.session.get(Attempt, attempt_id)
-            outcomes.append(finish_attempt(db.session, a, now_utc()))
+            outcomes.append(finish_attempt(db.session, a, now_utc(), by="learner"))
             db.session.commit()
 
     threads = [threading.Thread(target=submit, args=(a,)) for a in apps]
@@ -451,7 +451,7 @@ def draw(app, seed=None, email="learner@example.com", slug="test-architect"):
             .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.question_version_id)
             .join(Question, Question.id == QuestionVersion.question_id)
             .where(AttemptQuestion.attempt_id == new.id).order_by(AttemptQuestion.position)).all()
-        finish_attempt(db.session, new, NOW)
+        finish_attempt(db.session, new, NOW, by="learner")
         db.session.commit()
         return [tuple(r) for r in rows]
 
@@ -672,12 +672,12 @@ def test_each_exam_gets_its_own_seed_and_keeps_it(synced, learner):
     with synced.app_context():
         track = db.session.scalar(select(Track))
         given = start_attempt(db.session, uid, track, NOW, seed=12345)
-        finish_attempt(db.session, given, NOW)
+        finish_attempt(db.session, given, NOW, by="learner")
         seeds = []
         for _ in range(20):
             drawn = start_attempt(db.session, uid, track, NOW)
             seeds.append(drawn.seed)
-            finish_attempt(db.session, drawn, NOW)
+            finish_attempt(db.session, drawn, NOW, by="learner")
         db.session.commit()
         assert db.session.get(Attempt, given.id).seed == 12345
     # Drawn from 2**31 seeds: twenty exams in a row never share one.

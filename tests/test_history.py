@@ -115,7 +115,7 @@ def make_attempts(app, count, email="learner@example.com"):
         for n in range(count):
             start = NOW - timedelta(days=count - n)
             attempt = start_attempt(db.session, uid, track, start, seed=n)
-            finish_attempt(db.session, attempt, start + timedelta(minutes=30 + n % 10))
+            finish_attempt(db.session, attempt, start + timedelta(minutes=30 + n % 10), by="learner")
         db.session.commit()
 
 

@@ -427,7 +427,7 @@ def test_scoring_a_mock_adds_one_statement_for_the_schedule_however_long(synced,
                 AttemptQuestion.attempt_id == attempt.id).values(selected=["a"]))
             db.session.commit()
             with count_queries() as statements:
-                assert finish_attempt(db.session, attempt, now_utc())
+                assert finish_attempt(db.session, attempt, now_utc(), by="learner")
             db.session.commit()
             counts.append(len(statements))
         assert db.session.scalar(select(func.count()).select_from(ReviewCard)) == 16

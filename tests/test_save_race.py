@@ -57,7 +57,7 @@ def test_every_save_acknowledged_before_submission_is_scored(tmp_path, banks_dir
             write_intent.set(True)
             time.sleep(0.3)
             with submit_app.app_context():
-                assert finish_attempt(db.session, db.session.get(Attempt, attempt_id), now_utc())
+                assert finish_attempt(db.session, db.session.get(Attempt, attempt_id), now_utc(), by="learner")
                 db.session.commit()
 
         threads = [threading.Thread(target=saver, args=(lane,)) for lane in (0, 1)]

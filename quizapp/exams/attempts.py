@@ -116,8 +116,8 @@ class AttemptPlan:
     questions: tuple[tuple[int, tuple[str, ...], int], ...]
 
 
-def plan_attempt(session: Session, user_id: int, track: Track, seed: int | None = None,
-                 language: str = "en", minutes: int | None = None) -> AttemptPlan:
+def plan_attempt(session: Session, user_id: int, track: Track, seed: int | None = None, *,
+                 language: str, minutes: int | None = None) -> AttemptPlan:
     """Assemble an exam for the user: reads only, so it runs outside any write transaction.
 
     `language` only chooses the text shown; assembly and scoring ignore it.
@@ -153,7 +153,7 @@ def store_attempt(session: Session, plan: AttemptPlan, now: datetime) -> Attempt
     session.add(attempt)
     session.flush()
     session.add(AttemptEvent(attempt_id=attempt.id, at=now, kind="started",
-                             detail={"minutes": plan.minutes, "language": plan.language}))
+                             detail={"minutes": plan.minutes}))
     # One bulk INSERT: building and flushing 50 ORM objects was a fifth of a
     # start, and a start holds SQLite's write lock while it runs.
     session.execute(insert(AttemptQuestion), [
@@ -165,7 +165,7 @@ def store_attempt(session: Session, plan: AttemptPlan, now: datetime) -> Attempt
     return attempt
 
 
-def finish_attempt(session: Session, attempt: Attempt, now: datetime, by: str = "learner") -> bool:
+def finish_attempt(session: Session, attempt: Attempt, now: datetime, by: str) -> bool:
     """Close and score an attempt once, however many requests race to do it.
 
     The conditional UPDATE is the guard: only the request that moves the
@@ -212,8 +212,8 @@ def finish_attempt(session: Session, attempt: Attempt, now: datetime, by: str = 
         .values(correct_count=result.correct, passed=result.passed)
         .execution_options(synchronize_session=False)
     )
-    session.add(AttemptEvent(attempt_id=attempt.id, at=now, kind=status.value,
-                             detail={"by": by, "finished_at": finished_at.isoformat()}))
+    # The attempt row holds when it finished; the event says who ended it.
+    session.add(AttemptEvent(attempt_id=attempt.id, at=now, kind=status.value, detail={"by": by}))
     session.flush()
     session.refresh(attempt)
     return True

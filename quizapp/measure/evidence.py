@@ -44,7 +44,7 @@ def _item_difficulties(session: Session, track_ids: Sequence[int]) -> tuple[dict
     difficulty: dict[int, float] = {}
     pools: dict[int, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for track_id, version_id, domain, label, current, responses, correct in rows:
-        difficulty[version_id] = calibrated_difficulty(label, int(responses), int(correct or 0))
+        difficulty[version_id] = calibrated_difficulty(label, int(responses), int(correct))
         if current:
             pools[track_id][domain].append(difficulty[version_id])
     return difficulty, pools

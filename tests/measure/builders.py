@@ -42,6 +42,6 @@ def finished_attempt(app, user_id: int, started: datetime, *, right=lambda item,
             item.flagged = flagged(item)
             item.changes = changes(item, version) if changes else [[item.seconds_spent, item.selected]]
         db.session.flush()
-        finish_attempt(db.session, attempt, started + timedelta(minutes=30))
+        finish_attempt(db.session, attempt, started + timedelta(minutes=30), by="learner")
         db.session.commit()
         return attempt.id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -124,3 +125,64 @@ def test_item_statistics_of_two_learners_on_the_same_five_questions(synced):
         assert (stats.mean_seconds, stats.flag_rate, stats.changed_rate) == (45.0, 0.5, 0.5)
         assert stats.choice_rates == {c["key"]: (0.5 if c["key"] in version.answer or c["key"] in picked[version.id]
                                                  else 0.0) for c in version.choices}
+
+
+def practised(app, user_id: int, slug: str, checks) -> None:
+    """A practice session of `user_id` in track `slug`: one item per (version, right, checked at)."""
+    from quizapp.models import PracticeItem, PracticeSession
+
+    with app.app_context():
+        track = db.session.scalar(select(Track).where(Track.slug == slug))
+        session = PracticeSession(user_id=user_id, track_id=track.id, source="any", started_at=NOW - timedelta(days=2),
+                                  length=len(checks))
+        db.session.add(session)
+        db.session.flush()
+        for position, (version, right, at) in enumerate(checks, start=1):
+            db.session.add(PracticeItem(
+                session_id=session.id, position=position, question_version_id=version.id,
+                choice_order=[c["key"] for c in version.choices], choose=len(version.answer),
+                selected=list(version.answer) if right else [], checked_at=at,
+                is_correct=None if at is None else right))
+        db.session.commit()
+
+
+def test_the_forecast_counts_the_learners_own_practice_checked_by_now_in_that_track(app, banks_dir):
+    from ..conftest import load_into, write_bank
+
+    write_bank(banks_dir, slug="second-architect")
+    load_into(app, banks_dir)
+    learner, other = make_user(app, "learner@example.com"), make_user(app, "other@example.com")
+    # Thirty wrong mock answers in the track: enough for a forecast, with none right.
+    for n in range(6):
+        finished_attempt(app, learner, NOW - timedelta(days=10 - n), seed=n, right=lambda item, version: False)
+    # Answers in the other track are that track's.
+    finished_attempt(app, learner, NOW - timedelta(days=3), slug="second-architect")
+    with app.app_context():
+        def versions(slug):
+            return db.session.scalars(select(QuestionVersion).join(Question).join(Track)
+                                      .where(Track.slug == slug).order_by(QuestionVersion.id)).all()
+        first, second = versions("test-architect"), versions("second-architect")
+    day_ago = NOW - timedelta(days=1)
+    # Four right answers count: three from yesterday and one checked at this very second.
+    # Not yet: one checked a minute from now, and one shown but never checked.
+    practised(app, learner, "test-architect", [(first[0], True, day_ago), (first[1], True, day_ago),
+                                               (first[9], True, day_ago), (first[2], True, NOW),
+                                               (first[3], True, NOW + timedelta(minutes=1)),
+                                               (first[4], False, None)])
+    practised(app, other, "test-architect", [(first[5], False, day_ago), (first[6], False, day_ago)])
+    practised(app, learner, "second-architect", [(second[0], True, day_ago)])
+    with app.app_context():
+        track, other_track = (db.session.scalar(select(Track).where(Track.slug == slug))
+                              for slug in ("test-architect", "second-architect"))
+        alone = track_forecasts(db.session, learner, [track], NOW)[track.id]
+        assert alone.answered == 34 and alone.enough
+        assert sum(d.correct for d in alone.domains) == 4
+        right = Counter(v.domain for v in (first[0], first[1], first[9], first[2]))
+        assert {d.domain: d.correct for d in alone.domains} == {d: right[d] for d in ("payments", "connect")}
+        both = track_forecasts(db.session, learner, [track, other_track], NOW)
+        assert both[track.id].probability == pytest.approx(alone.probability, abs=1e-12)
+        assert both[other_track.id].answered == 6
+        # The home page asks for no lever: the same chance, without the search for one.
+        quick = track_forecasts(db.session, learner, [track], NOW, levers=False)[track.id]
+        assert alone.lever is not None and quick.lever is None
+        assert quick.probability == pytest.approx(alone.probability, abs=1e-12)

@@ -134,6 +134,17 @@ def test_recent_answers_count_more_than_old_ones():
     assert forecast(improving, blueprint, NOW).probability > 0.5 > forecast(slipping, blueprint, NOW).probability
 
 
+@pytest.mark.parametrize("age", [1.0, 1 / 1024])
+def test_a_domain_practised_beyond_its_share_is_scaled_to_it_however_old_the_answers(age):
+    from quizapp.measure.forecast import _balanced
+
+    # Four answers in one domain, one in the other, on an even blueprint: the drilled
+    # domain is cut to half the total weight, the other kept, whether the answers are
+    # new (weight 1) or ten months old (about 1/1000).
+    weights = _balanced(np.array([0, 0, 0, 0, 1]), np.full(5, age), np.array([0.5, 0.5]))
+    assert weights == pytest.approx([age * 0.625] * 4 + [age], rel=1e-12)
+
+
 def test_more_evidence_narrows_the_interval():
     blueprint = ExamBlueprint({"a": 1}, 20, 20, 70, {"a": [0.0]})
     thin = forecast(answers("a", 28, 12), blueprint, NOW)

@@ -77,6 +77,48 @@ def test_a_finished_mock_schedules_each_answer_from_when_it_ended(synced):
     assert all(due - ended == timedelta(minutes=10 if domain == "payments" else 1) for domain, _, due in rows)
 
 
+def test_a_second_mock_schedules_each_repeated_question_from_the_learners_own_card(app, tmp_path):
+    from ..conftest import load_into, write_bank
+    from ..measure.builders import finished_attempt
+
+    # Six questions for five seats: the second mock repeats most of the first.
+    load_into(app, write_bank(tmp_path / "six", per_domain=3))
+    learner, other = make_user(app, "learner@example.com"), make_user(app, "other@example.com")
+    # Someone else's cards on the same questions, answered wrong: not the learner's history.
+    finished_attempt(app, other, NOW - timedelta(days=1), right=lambda item, version: False)
+    finished_attempt(app, learner, NOW, seed=1)
+    first_end, second_end = NOW + timedelta(minutes=30), NOW + timedelta(days=3, minutes=30)
+    with app.app_context():
+        first = set(db.session.scalars(select(ReviewCard.question_id).where(ReviewCard.user_id == learner)))
+    finished_attempt(app, learner, NOW + timedelta(days=3), seed=2)
+    once = review(None, True, False, False, first_end)
+    again, fresh = review(once, True, False, False, second_end), review(None, True, False, False, second_end)
+    assert again.due != fresh.due  # a schedule that forgot the first answer would show
+    with app.app_context():
+        mine = db.session.execute(select(ReviewCard.question_id, ReviewCard.reviews, ReviewCard.due)
+                                  .where(ReviewCard.user_id == learner)).all()
+        theirs = db.session.scalars(select(ReviewCard.reviews).where(ReviewCard.user_id == other)).all()
+    repeated = [(reviews, due) for question, reviews, due in mine if question in first and reviews == 2]
+    assert len(repeated) >= 4
+    assert all(due == again.due for _, due in repeated)
+    assert theirs == [1] * 5
+
+
+def test_an_answer_changed_to_the_right_one_in_a_mock_comes_back_sooner(synced):
+    from ..measure.builders import finished_attempt
+
+    learner = make_user(synced, "learner@example.com")
+    # Every answer first wrong, then changed to the key: right, but hesitantly (Hard).
+    finished_attempt(synced, learner, NOW, changes=lambda item, version: [
+        [20, [k for k in item.choice_order if k not in version.answer][:len(version.answer)]],
+        [50, list(version.answer)]])
+    ended = NOW + timedelta(minutes=30)
+    hard, good = review(None, True, False, True, ended), review(None, True, False, False, ended)
+    assert hard.due < good.due
+    with synced.app_context():
+        assert set(db.session.scalars(select(ReviewCard.due))) == {hard.due}
+
+
 def test_standing_counts_seen_right_due_and_mastered_per_domain(synced):
     from quizapp.reviews import DomainStanding, standing
 
