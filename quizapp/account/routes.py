@@ -6,7 +6,6 @@ from flask import flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
-
 from ..auth import throttle
 from ..auth.forms import EndSessionsForm, PasswordChangeForm
 from ..auth.login import hash_password, password_checks, start_session, too_many
