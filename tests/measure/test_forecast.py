@@ -182,6 +182,16 @@ def test_with_many_domains_the_lever_is_still_the_weak_heavy_one():
     assert (lever.domain, lever.more_right) == ("a", 4)
 
 
+def test_when_no_move_changes_the_chance_the_lever_is_the_one_adding_most_to_the_score():
+    # Certain to pass: every move leaves the chance at 100 %, so the lever is the domain
+    # whose wrong answers weigh most on the exam, the heaviest.
+    blueprint = ExamBlueprint({"a": 60, "b": 30, "c": 10}, 45, 50, 70)
+    data = answers("c", 1000, 10) + answers("b", 1000, 10) + answers("a", 1000, 10)
+    result = forecast(data, blueprint, NOW)
+    assert result.probability == result.lever.probability == 1.0
+    assert (result.lever.domain, result.lever.more_right) == ("a", 10)
+
+
 def test_a_domain_never_answered_leans_on_the_learners_other_domains():
     blueprint = ExamBlueprint({"a": 50, "b": 50}, 20, 20, 70)
     result = forecast(answers("a", 30, 10), blueprint, NOW)
