@@ -1,4 +1,5 @@
-"""Finished attempts with chosen answers, built through the attempt operations."""
+"""Finished attempts with chosen answers, built through the attempt operations, and
+checked practice answers."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from sqlalchemy import select
 
 from quizapp.exams.attempts import finish_attempt
 from quizapp.extensions import db
-from quizapp.models import AttemptQuestion, QuestionVersion, Track, User
+from quizapp.models import AttemptQuestion, PracticeItem, PracticeSession, QuestionVersion, Track, User
 
-from ..conftest import start_attempt
+from ..conftest import NOW, start_attempt
 
 
 def make_user(app, email: str) -> int:
@@ -45,3 +46,20 @@ def finished_attempt(app, user_id: int, started: datetime, *, right=lambda item,
         finish_attempt(db.session, attempt, started + timedelta(minutes=30), by="learner")
         db.session.commit()
         return attempt.id
+
+
+def practised(app, user_id: int, slug: str, checks) -> None:
+    """A practice session of `user_id` in track `slug`: one item per (version, right, checked at)."""
+    with app.app_context():
+        track = db.session.scalar(select(Track).where(Track.slug == slug))
+        session = PracticeSession(user_id=user_id, track_id=track.id, source="any", started_at=NOW - timedelta(days=2),
+                                  length=len(checks))
+        db.session.add(session)
+        db.session.flush()
+        for position, (version, right, at) in enumerate(checks, start=1):
+            db.session.add(PracticeItem(
+                session_id=session.id, position=position, question_version_id=version.id,
+                choice_order=[c["key"] for c in version.choices], choose=len(version.answer),
+                selected=list(version.answer) if right else [], checked_at=at,
+                is_correct=None if at is None else right))
+        db.session.commit()

@@ -14,7 +14,7 @@ from quizapp.measure.forecast import Answer, ExamBlueprint, calibrated_difficult
 from quizapp.models import Attempt, AttemptQuestion, Question, QuestionVersion, Track
 
 from ..conftest import NOW, start_attempt
-from .builders import finished_attempt, make_user
+from .builders import finished_attempt, make_user, practised
 
 
 def extra_responses(attempt_id: int, version: QuestionVersion, right: int, wrong: int) -> None:
@@ -125,25 +125,6 @@ def test_item_statistics_of_two_learners_on_the_same_five_questions(synced):
         assert (stats.mean_seconds, stats.flag_rate, stats.changed_rate) == (45.0, 0.5, 0.5)
         assert stats.choice_rates == {c["key"]: (0.5 if c["key"] in version.answer or c["key"] in picked[version.id]
                                                  else 0.0) for c in version.choices}
-
-
-def practised(app, user_id: int, slug: str, checks) -> None:
-    """A practice session of `user_id` in track `slug`: one item per (version, right, checked at)."""
-    from quizapp.models import PracticeItem, PracticeSession
-
-    with app.app_context():
-        track = db.session.scalar(select(Track).where(Track.slug == slug))
-        session = PracticeSession(user_id=user_id, track_id=track.id, source="any", started_at=NOW - timedelta(days=2),
-                                  length=len(checks))
-        db.session.add(session)
-        db.session.flush()
-        for position, (version, right, at) in enumerate(checks, start=1):
-            db.session.add(PracticeItem(
-                session_id=session.id, position=position, question_version_id=version.id,
-                choice_order=[c["key"] for c in version.choices], choose=len(version.answer),
-                selected=list(version.answer) if right else [], checked_at=at,
-                is_correct=None if at is None else right))
-        db.session.commit()
 
 
 def test_the_forecast_counts_the_learners_own_practice_checked_by_now_in_that_track(app, banks_dir):

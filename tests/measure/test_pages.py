@@ -105,23 +105,14 @@ def test_checked_practice_answers_count_toward_the_forecast(synced, learner):
     from sqlalchemy import select
 
     from quizapp.extensions import db
-    from quizapp.models import PracticeItem, PracticeSession, QuestionVersion, Track
+    from quizapp.models import QuestionVersion
+
+    from .builders import practised
     sit(synced, 2)  # 10 mock answers
-    learner_id = user_id(synced)
     with synced.app_context():
-        track = db.session.scalar(select(Track))
         versions = db.session.scalars(select(QuestionVersion).limit(10)).all()
-        practice = PracticeSession(user_id=learner_id, track_id=track.id, source="any", scope={},
-                                   started_at=NOW - timedelta(hours=1), length=len(versions))
-        db.session.add(practice)
-        db.session.flush()
-        db.session.add_all([PracticeItem(session_id=practice.id, position=n, question_version_id=v.id,
-                                         choice_order=[c["key"] for c in v.choices], choose=len(v.answer),
-                                         selected=list(v.answer), checked_at=NOW - timedelta(minutes=n),
-                                         is_correct=True)
-                            for n, v in enumerate(versions, start=1)])
-        # One more, never checked: it is not an answer yet.
-        db.session.add(PracticeItem(session_id=practice.id, position=11, question_version_id=versions[0].id,
-                                    choice_order=["a", "b", "c", "d"], choose=1))
-        db.session.commit()
+    # Ten checked right; one more, never checked: it is not an answer yet.
+    practised(synced, user_id(synced), "test-architect",
+              [(v, True, NOW - timedelta(minutes=n)) for n, v in enumerate(versions, start=1)]
+              + [(versions[0], False, None)])
     assert "Answer at least 10 more questions on this track for a pass forecast (20 so far)." in text(learner.get("/"))

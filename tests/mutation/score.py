@@ -92,29 +92,29 @@ def results(mutants_dir: Path) -> dict[str, dict[str, int | None]]:
     return found
 
 
-def killed_equivalents() -> int:
-    """Print the names of listed mutants the run killed, one per line."""
-    listed = equivalent_mutants()
-    for codes in results(ROOT / "mutants").values():
-        for name, code in codes.items():
-            if name in listed and code in KILLED:
-                print(name)
-    return 0
+def killed_listed(every: dict[str, int | None], listed: dict[str, str]) -> list[str]:
+    """The listed mutants the run killed."""
+    return [name for name in listed if every.get(name) in KILLED]
+
+
+def everyone(by_module: dict[str, dict[str, int | None]]) -> dict[str, int | None]:
+    return {name: code for codes in by_module.values() for name, code in codes.items()}
 
 
 def main() -> int:
-    if sys.argv[1:] == ["--killed-equivalents"]:
-        return killed_equivalents()
     by_module = results(ROOT / "mutants")
+    if sys.argv[1:] == ["--killed-equivalents"]:
+        print("\n".join(killed_listed(everyone(by_module), equivalent_mutants())))
+        return 0
     if not by_module:
         print("No mutmut results under mutants/: run `make mutation`.")
         return 1
     listed = equivalent_mutants()
-    every = {name: code for codes in by_module.values() for name, code in codes.items()}
+    every = everyone(by_module)
     problems = [f"{name}: listed as equivalent but no such mutant now; remove or update it"
                 for name in listed if name not in every]
     problems += [f"{name}: listed as equivalent but a test kills it; remove it"
-                 for name in listed if every.get(name) in KILLED]
+                 for name in killed_listed(every, listed)]
     equivalent = set()
     for name, code in listed.items():
         if name in every:
