@@ -66,10 +66,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
     csrf.init_app(app)
-    from .i18n import select_locale
+    from .i18n import install_in_templates, select_locale
 
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(Path(__file__).parent / "translations"))
+    install_in_templates(app.jinja_env)
 
     from .database import configure_engine
 

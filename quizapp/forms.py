@@ -7,11 +7,12 @@ import functools
 from babel import support
 from flask import jsonify, request
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from pydantic import BaseModel, ValidationError
 from werkzeug.datastructures import ImmutableMultiDict
 from wtforms.i18n import messages_path
+
+from .i18n import gettext as _
 
 SUBMIT_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 

@@ -8,7 +8,6 @@ hands it here. The rules (one open report, the reasons) live in `reports.py`.
 from __future__ import annotations
 
 from flask import abort, current_app, flash
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectField, TextAreaField
@@ -17,6 +16,7 @@ from wtforms.validators import Length, Optional
 from .auth import throttle
 from .extensions import db
 from .forms import Form
+from .i18n import gettext as _
 from .models import now_utc
 from .reports import MAX_COMMENT, REASONS, DuplicateReport, file_report
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import ipaddress
 
 from flask import Flask, Response, abort, current_app, request
-from flask_babel import gettext as _
 
 from .database import write_intent
+from .i18n import gettext as _
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
 from ..auth import throttle
@@ -12,6 +11,7 @@ from ..auth.login import hash_password, password_checks, start_session, too_many
 from ..auth.sessions import end_all_sessions
 from ..database import reads_first, write_transaction
 from ..extensions import db
+from ..i18n import gettext as _
 from ..models import now_utc
 from . import bp
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import delete, select
 
 from ..accommodations import grant
 from ..extensions import db
 from ..history.timeline_view import attempt_timeline
+from ..i18n import gettext as _
 from ..models import Accommodation, Attempt, QuestionReport, Track, User, now_utc
 from ..reports import open_report_count, report_groups, resolve_report
 from . import bp

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from ..forms import Form
+from ..i18n import gettext
 from .passwords import MAX_LENGTH, password_problem
 
 

@@ -6,12 +6,12 @@ from urllib.parse import urlsplit
 
 from flask import (current_app, flash, jsonify, redirect, render_template, request, session,
                    url_for)
-from flask_babel import gettext as _
 from flask_login import login_required, login_url, logout_user
 
 from ..database import reads_first, write_intent, write_transaction
 from ..errors import wants_json
 from ..extensions import db, login_manager
+from ..i18n import gettext as _
 from ..models import User, now_utc
 from ..security import client_address
 from . import bp, throttle

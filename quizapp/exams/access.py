@@ -7,11 +7,11 @@ neither blueprint imports the other's routes.
 from __future__ import annotations
 
 from flask import abort, current_app
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
+from ..i18n import gettext as _
 from ..models import Attempt, now_utc
 from .attempts import close_if_overdue
 

@@ -8,7 +8,6 @@ from collections import defaultdict
 
 from flask import Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import format_datetime
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
@@ -18,6 +17,7 @@ from ..exam.insights import ItemFacts, attempt_insight
 from ..exams.attempts import labels_for
 from ..exams.access import ATTEMPT, owned_attempt
 from ..extensions import db
+from ..i18n import gettext as _
 from ..measure.evidence import track_forecasts
 from ..measure.pacing import pacing_chart
 from ..models import (Attempt, AttemptQuestion, PracticeItem, PracticeSession, Question, QuestionTranslation,

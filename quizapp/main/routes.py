@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..exams.attempts import in_progress_attempt
 from ..exams.forms import StartForm
+from ..i18n import gettext as _
 from .forms import LanguageForm
 from ..accommodations import accommodation_for, minutes_for
 from ..auth.routes import safe_next

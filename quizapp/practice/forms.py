@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ConfigDict, Field
 from wtforms import IntegerField, RadioField, SelectMultipleField
@@ -11,6 +10,7 @@ from wtforms.validators import NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..forms import Form
+from ..i18n import gettext as _
 from ..study.selection import MAX_COUNT, SOURCE_TITLES, SOURCES
 from .sessions import MAX_TIME_LIMIT_MINUTES
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 
 from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -16,6 +15,7 @@ from ..exams.forms import AnswerForm, SaveRequest
 from ..errors import not_stored
 from ..extensions import db, login_manager
 from ..forms import json_body
+from ..i18n import gettext as _
 from ..models import PracticeItem, PracticeSession, QuestionVersion, Track, now_utc
 from ..report_form import ReportForm, send_report
 from ..reports import latest_reports
