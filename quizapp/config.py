@@ -93,6 +93,11 @@ DEFAULTS = {
     # idle timeout outlasts an exam (the exam page re-syncs its clock every 30 s).
     "SESSION_LIFETIME_DAYS": 14,
     "SESSION_IDLE_MINUTES": 120,
+    # The cookie is set at log-in to expire with the log-in's absolute lifetime,
+    # and the server checks both limits on every request, so sliding the cookie's
+    # expiry forward on every response (Flask's default: a fresh signature and a
+    # Set-Cookie on each autosave) buys nothing. A changed session is still sent.
+    "SESSION_REFRESH_EACH_REQUEST": False,
     # werkzeug's default, scrypt at its default cost (about 0.1 s a hash). The
     # tests lower the cost: they register hundreds of learners, and a stored
     # hash names its own cost, so checking needs no setting.

@@ -2,6 +2,8 @@
 
 import json
 import re
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -156,3 +158,21 @@ def test_malformed_form_posts_never_500(synced_session, fields):
     app, client, attempt_id, token = synced_session
     response = client.post(f"/attempts/{attempt_id}/questions/1", data={"csrf_token": token, **fields})
     assert response.status_code < 500
+
+
+def test_the_log_in_cookie_lasts_the_log_ins_lifetime_and_autosaves_do_not_reissue_it(synced, auth, client):
+    auth.register(login=False)
+    before = datetime.now(timezone.utc)
+    response = auth.login()
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
+    expires = parsedate_to_datetime(re.search(r"Expires=([^;]+)", cookie).group(1))
+    # Set once, at log-in, to end with the server's own 14-day limit on the log-in.
+    assert timedelta(days=14) - timedelta(minutes=1) < expires - before < timedelta(days=14, minutes=1)
+    attempt_id = start_exam(client)
+    token = csrf_from(client.get(f"/attempts/{attempt_id}/questions/1").get_data(as_text=True))
+    saved = client.post(f"/attempts/{attempt_id}/questions/1/save", json={"seq": 1, "selected": ["A"]},
+                        headers={"X-CSRFToken": token})
+    assert saved.status_code == 200 and saved.get_json()["saved"]
+    assert not [c for c in saved.headers.getlist("Set-Cookie") if c.startswith("session=")]
+    # The log-in still works on the next request.
+    assert client.get(f"/attempts/{attempt_id}/questions/2").status_code == 200
