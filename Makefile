@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test bench mutation clean translations
+.PHONY: run test bench bench-cpu mutation clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,9 +48,13 @@ bench: $(VENV)/.installed-bench translations
 		|| { echo "make bench needs wrk: sudo apt-get install wrk"; exit 1; }
 	$(BIN)/python -m tests.benchmarks.run
 
+# CPU per start, question page and save, in one process: a minute, one core.
+bench-cpu: $(VENV)/.installed-bench translations
+	$(BIN)/python -m tests.benchmarks.cpu
+
 # Mutation testing of the exam's rules and the attempt operations (the files
 # and tests are in pyproject's [tool.mutmut]). Not part of `make test` or CI:
-# it takes several hours on 2 cores. Starts afresh each time, so results
+# it takes about 70 minutes on 2 cores. Starts afresh each time, so results
 # never come from older code or tests; MUTATION_JOBS sets the workers.
 MUTATION_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 mutation: $(VENV)/.installed-mutation translations
