@@ -338,3 +338,22 @@ def test_the_fast_reader_keeps_yaml_1_2_text_and_question_lines(tmp_path):
     assert [line_of(precise, ("questions", i)) for i in (0, 1)] == [3, 9]
     path.write_text("domain: payments\nquestions:\n  - id: q-1\n    choices:\n      a: One\n      a: Two\n")
     assert read_fast(path) is None  # a duplicate key: the precise reader reports it with its line
+
+
+def test_a_key_much_longer_than_every_other_option_is_refused_where_it_is(banks_dir, payments):
+    # The longest other option of payments-001 is "Charlie 1" (9 characters): 19 more is allowed.
+    edit(payments, "b: Bravo 1\n", "b: Bravo 1, and eighteen more c\n")
+    assert check(banks_dir)[0] == 0
+    edit(payments, "b: Bravo 1, and eighteen more c\n", "b: Bravo 1, and eighteen more ch\n")
+    code, lines = check(banks_dir)
+    assert code == 1
+    assert lines[0].endswith("test-architect/payments.yaml:3: payments-001: choices: the key (29 characters) is much "
+                             "longer than every other option (at most 9), so it can be picked on length alone; "
+                             "shorten it or make the distractors as specific"), lines
+    # As long, but so is another option: no cue.
+    edit(payments, "a: Alpha 1\n", "a: Alpha 1, and eighteen more ch\n")
+    assert check(banks_dir)[0] == 0
+    # 20 characters longer than an 81-character option is under a quarter more: no cue either.
+    edit(payments, "a: Alpha 1, and eighteen more ch\n", f"a: {'A' * 81}\n")
+    edit(payments, "b: Bravo 1, and eighteen more ch\n", f"b: {'B' * 101}\n")
+    assert check(banks_dir)[0] == 0

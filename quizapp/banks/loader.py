@@ -14,7 +14,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from ..exam.assembly import largest_quotas
-from .cues import cue_rule_problem, track_cues
+from .cues import conspicuous_key, cue_rule_problem, track_cues
 from .schema import QuestionFile, QuestionSpec, TrackSpec
 from .similarity import same_meaning_pairs
 from .translations import load_translations
@@ -125,6 +125,13 @@ def _load_track(folder: Path, track_path: Path, root: Path, problems: list[Probl
     problem = cue_rule_problem(track_cues([q.spec for q in track.questions])["single_answer"])
     if problem:
         problems.append(Problem(track.path, None, "track", "cues", problem))
+    for question in track.questions:
+        if lengths := conspicuous_key(question.spec):
+            problems.append(Problem(
+                question.path, question.line, question.spec.id, "choices",
+                f"the key ({lengths[0]} characters) is much longer than every other option (at most "
+                f"{lengths[1]}), so it can be picked on length alone; shorten it or make the "
+                f"distractors as specific"))
     return track
 
 
