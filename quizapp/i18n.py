@@ -47,12 +47,6 @@ def gettext(string: str, **variables) -> str:
     return text % variables if variables else text
 
 
-def ngettext(singular: str, plural: str, num: int, **variables) -> str:
-    """Flask-Babel's `ngettext`, through the request's catalog."""
-    variables.setdefault("num", num)
-    return translations().ungettext(singular, plural, num) % variables
-
-
 def install_in_templates(environment) -> None:
     """Templates' `_` and `ngettext` read the request's catalog too."""
     environment.install_gettext_callables(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -86,6 +87,9 @@ def main() -> None:
         figures["start"].append(statistics.median(starts))
         figures["question page"].append(statistics.median(pages))
         figures["save"].append(statistics.median(saves))
+    with app.app_context():
+        db.engine.dispose()
+    shutil.rmtree(workdir, ignore_errors=True)
     best = {name: min(values) for name, values in figures.items()}
     print(f"cpu per request, {LEARNERS} learners, best of {ROUNDS} rounds (Python {sys.version.split()[0]}):")
     for name, ms in best.items():
