@@ -37,15 +37,15 @@ def load_user(token: str) -> User | None:
     found = live_user(db.session, token, live_cutoffs(now))
     if found is None:
         return None
-    user, row = found
-    if needs_touch(row, now):
+    user, session_id, last_seen_at = found
+    if needs_touch(last_seen_at, now):
         if write_intent.get():
-            touch(db.session, row.id, now)  # committed with the request's own writes
+            touch(db.session, session_id, now)  # committed with the request's own writes
         else:
             # A read request must not upgrade its read transaction to a write
             # (SQLite refuses that once another writer committed); write apart.
             with write_transaction(db.session):
-                touch(db.session, row.id, now)
+                touch(db.session, session_id, now)
     user.login_token = token
     return user
 
