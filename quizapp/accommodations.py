@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from .exam import clock
@@ -14,11 +14,15 @@ PERCENTS = (100, 125, 150, 200)
 MAX_EXTRA_MINUTES = 240
 
 
+# Built once: every exam start asks.
+_FOR_LEARNER = select(Accommodation).where(
+    Accommodation.user_id == bindparam("user_id"),
+    (Accommodation.track_id == bindparam("track_id")) | Accommodation.track_id.is_(None))
+
+
 def accommodation_for(session: Session, user_id: int, track_id: int) -> Accommodation | None:
     """The learner's accommodation for a track: one for that track, else one for all tracks."""
-    rows = session.scalars(select(Accommodation).where(
-        Accommodation.user_id == user_id,
-        (Accommodation.track_id == track_id) | Accommodation.track_id.is_(None))).all()
+    rows = session.scalars(_FOR_LEARNER, {"user_id": user_id, "track_id": track_id}).all()
     return min(rows, key=lambda a: a.track_id is None, default=None)
 
 

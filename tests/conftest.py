@@ -352,5 +352,6 @@ def start_attempt(session, user_id: int, track, now: datetime, seed: int | None 
     """An attempt in progress stored straight from the attempt operations, as the Start
     button stores one (plan, then store), without a request."""
     from quizapp.exams.attempts import plan_attempt, store_attempt
+    from quizapp.models import Attempt
 
-    return store_attempt(session, plan_attempt(session, user_id, track, seed, language="en"), now)
+    return session.get(Attempt, store_attempt(session, plan_attempt(session, user_id, track, seed, language="en"), now))

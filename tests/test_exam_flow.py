@@ -429,8 +429,8 @@ def test_question_page_runs_a_fixed_number_of_queries(synced, learner, count_que
     learner.get(f"/attempts/{attempt_id}/questions/1")
     with count_queries() as statements:
         learner.get(f"/attempts/{attempt_id}/questions/3")
-    # The user, the attempt, its questions, this question's version, the track title.
-    assert len(statements) == 5, statements
+    # The user, the attempt with its track (the title), its questions, this question's version.
+    assert len(statements) == 4, statements
 
 
 # ---- Which questions an exam draws (start_attempt over the synced banks).

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from flask import abort, current_app
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..i18n import gettext as _
@@ -21,10 +22,19 @@ ATTEMPT = "/attempts/<int(max=2147483647):attempt_id>"
 POSITION = "<int(min=1,max=999):position>"
 
 
-def owned_attempt(attempt_id: int) -> Attempt:
-    """The current user's attempt, closed first if it is overdue; 404 for anyone else."""
-    attempt = db.session.scalar(
-        select(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == current_user.id))
+# Built once (pages ask for an attempt on nearly every request). With the track
+# joined, for the pages that show its title: a lazy load was a statement of its own.
+_OWNED = select(Attempt).where(Attempt.id == bindparam("attempt_id"), Attempt.user_id == bindparam("user_id"))
+_OWNED_WITH_TRACK = _OWNED.options(joinedload(Attempt.track))
+
+
+def owned_attempt(attempt_id: int, *, with_track: bool = False) -> Attempt:
+    """The current user's attempt, closed first if it is overdue; 404 for anyone else.
+
+    `with_track` loads the attempt's track in the same statement.
+    """
+    attempt = db.session.scalar(_OWNED_WITH_TRACK if with_track else _OWNED,
+                                {"attempt_id": attempt_id, "user_id": current_user.id})
     if attempt is None:
         abort(404, _("No such attempt."))
     if close_if_overdue(db.session, attempt, now_utc(), current_app.config["GRACE_SECONDS"]):
