@@ -350,7 +350,10 @@ def save_answer(
         params["user_id"] = user_id
     else:
         raise ValueError("save_answer needs a user_id or a login")
-    row = session.execute(_READ_FOR_SAVE_LOCKED[how], params).one_or_none()
+    # The two statements run on the session's connection: Session.execute's own
+    # bookkeeping was a sixth of the statements' cost.
+    connection = session.connection()
+    row = connection.execute(_READ_FOR_SAVE_LOCKED[how], params).one_or_none()
     if row is None:
         return SaveResult("not_found", N_("No such question in your attempts."))
     item_id, choice_order, choose, stored, stored_flag, stored_seq, changes, status, deadline, started_at = row
@@ -374,7 +377,7 @@ def save_answer(
         changes = [*changes, [elapsed, keys, int(flagged), int(now > deadline)]]
     if seconds_spent is not None:
         seconds_spent = min(seconds_spent, clock.seconds_run(started_at, deadline, now))
-    new_seq = session.execute(_WRITE_SAVE, {
+    new_seq = connection.execute(_WRITE_SAVE, {
         "item_id": item_id, "newer_than": _ALWAYS if seq is None else seq, "seq": seq,
         "new_selected": keys, "new_flagged": flagged,
         "new_struck": sorted(set(struck_keys), key=choice_order.index), "new_changes": changes,

@@ -132,8 +132,10 @@ class SaveBatches:
                 one.done = True
 
     def _commit(self, batch: list[_Save]) -> list[Any]:
-        # A session of its own: the leading request's session is its own business.
-        with Session(self.engine) as session:
+        # A session of its own (the leading request's session is its own
+        # business), on a connection whose transaction is ours: committing the
+        # connection costs less than the ORM's commit (about 50 us of a save).
+        with self.engine.begin() as connection, Session(bind=connection) as session:
             results = [one.operation(session, **one.arguments) for one in batch]
-            session.commit()
+            session.flush()
         return results
