@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_login import current_user, login_required
 from sqlalchemy import Row, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -27,26 +29,38 @@ from .access import ATTEMPT, POSITION, owned_attempt
 from .forms import AnswerForm, SaveRequest, StartForm, SubmitForm
 
 
+def _messages() -> dict[str, str]:
+    """The exam page script's words in the request's language: the script itself holds no text."""
+    return {
+        "ten_minutes": _("10 minutes left."), "five_minutes": _("5 minutes left."),
+        "one_minute": _("1 minute left."), "saving": _("Saving..."), "saved": _("Saved %(time)s"),
+        "not_saved": _("Not saved: %(reason)s"),
+        "session_ended": _("your session has ended."),
+        "kept": _("Your answer is kept on this device and sent when you reload the page."),
+        "ended": _("This exam has ended."), "refused": _("the answer was refused"),
+        "offline": _("Connection lost - answers are kept and sent when it returns"),
+        "retrying": _("Not saved - retrying"),
+        "offline_stay": _("Connection lost - stay on this question until it returns"),
+        "too_many": _("Select no more than %(n)s options; clear one first."),
+        # The pace line (measure/pacing.py).
+        "on_pace": _("On pace"), "behind": _("%(n)s min behind"),
+        "show_pace": _("Show pace"), "hide_pace": _("Hide pace"),
+    }
+
+
+# Per language, once per process: the words only change with a new release,
+# and twenty lookups and their JSON were part of every question page.
+_messages_by_locale: dict[str, str] = {}
+
+
 @bp.app_context_processor
 def _exam_messages():
-    """The exam page script's words, translated here: the script itself holds no text."""
-    def messages() -> dict[str, str]:
-        return {
-            "ten_minutes": _("10 minutes left."), "five_minutes": _("5 minutes left."),
-            "one_minute": _("1 minute left."), "saving": _("Saving..."), "saved": _("Saved %(time)s"),
-            "not_saved": _("Not saved: %(reason)s"),
-            "session_ended": _("your session has ended."),
-            "kept": _("Your answer is kept on this device and sent when you reload the page."),
-            "ended": _("This exam has ended."), "refused": _("the answer was refused"),
-            "offline": _("Connection lost - answers are kept and sent when it returns"),
-            "retrying": _("Not saved - retrying"),
-            "offline_stay": _("Connection lost - stay on this question until it returns"),
-            "too_many": _("Select no more than %(n)s options; clear one first."),
-            # The pace line (measure/pacing.py).
-            "on_pace": _("On pace"), "behind": _("%(n)s min behind"),
-            "show_pace": _("Show pace"), "hide_pace": _("Hide pace"),
-        }
-    return {"exam_messages": messages}
+    def messages_json() -> str:
+        locale = str(get_locale())
+        if locale not in _messages_by_locale:
+            _messages_by_locale[locale] = json.dumps(_messages())
+        return _messages_by_locale[locale]
+    return {"exam_messages_json": messages_json}
 
 
 @bp.post("/tracks/<slug:slug>/start")
@@ -107,7 +121,7 @@ def resume(attempt_id: int):
     return redirect(url_for("exams.question", attempt_id=attempt.id, position=position))
 
 
-def _question_page(attempt: Attempt, position: int, form: AnswerForm, status: int = 200):
+def _question_page(attempt: Attempt, position: int, errors: Sequence[str] = (), status: int = 200):
     # The navigator and the pace line read three columns of each question; only
     # the question shown is loaded whole (fifty ORM rows with four JSON columns
     # each were half a millisecond of every page).
@@ -133,7 +147,7 @@ def _question_page(attempt: Attempt, position: int, form: AnswerForm, status: in
         stem=translation.stem if translation else version.stem, choices=choices,
         untranslated=attempt.language != "en" and translation is None,
         text_language=attempt.language if translation else "en",
-        navigator=_navigator(items, position), form=form,
+        navigator=_navigator(items, position), errors=errors,
         remaining=clock.remaining_seconds(attempt.deadline, now), **_pace(attempt, items, now),
     ), status
 
@@ -171,11 +185,13 @@ def question(attempt_id: int, position: int):
     if not attempt.in_progress:
         flash(_("This exam has ended."), "info")
         return redirect(url_for("history.result", attempt_id=attempt.id))
-    form = AnswerForm()
     if request.method != "POST":  # GET, and HEAD like it
-        return _question_page(attempt, position, form)
+        # No form object: building one was a sixteenth of the page's CPU, for
+        # errors a GET never has.
+        return _question_page(attempt, position)
+    form = AnswerForm()
     if not form.validate():
-        return _question_page(attempt, position, form, 422)
+        return _question_page(attempt, position, form.choice.errors, 422)
     result = save_answer(
         db.session, user_id=current_user.id, attempt_id=attempt.id, position=position, seq=None,
         selected=form.choice.data or [], flagged=form.flagged.data, struck=form.struck.data or [],
@@ -184,8 +200,7 @@ def question(attempt_id: int, position: int):
         abort(404, _(result.message))
     if result.status == "invalid":
         db.session.rollback()
-        form.choice.errors = [_(result.message, **result.values)]
-        return _question_page(attempt, position, form, 422)
+        return _question_page(attempt, position, [_(result.message, **result.values)], 422)
     db.session.commit()
     if result.status == "closed":
         flash(_(result.message), "warning")
