@@ -12,6 +12,7 @@ from typing import Any
 import click
 from flask import Flask, Request
 from flask.cli import ScriptInfo
+from sqlalchemy.engine import make_url
 from werkzeug.routing import BaseConverter
 
 from . import config as config_module
@@ -58,6 +59,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         with_secrets="SQLALCHEMY_DATABASE_URI" not in given or "SECRET_KEY" not in given))
     if config:
         app.config.update(config)
+    _size_the_pool(app.config)
     app.permanent_session_lifetime = timedelta(days=app.config["SESSION_LIFETIME_DAYS"])
     app.request_class = QuizRequest
     app.url_map.converters["slug"] = SlugConverter
@@ -115,6 +117,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config["CHECK_BANKS_ON_START"]:
         _check_banks(app)
     return app
+
+
+def _size_the_pool(config) -> None:
+    """Keep DB_POOL_SIZE connections per process (see config.py), except in an
+    in-memory SQLite database, which is one connection by nature."""
+    url = make_url(config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        "pool_size": config["DB_POOL_SIZE"], "max_overflow": config["DB_POOL_SIZE"],
+        **config["SQLALCHEMY_ENGINE_OPTIONS"]}
 
 
 def _check_banks(app: Flask) -> None:

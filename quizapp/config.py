@@ -47,6 +47,7 @@ ENVIRONMENT = {
     "QUIZAPP_SESSION_LIFETIME_DAYS": ("SESSION_LIFETIME_DAYS", int),
     "QUIZAPP_SESSION_IDLE_MINUTES": ("SESSION_IDLE_MINUTES", int),
     "QUIZAPP_HISTORY_PAGE_SIZE": ("HISTORY_PAGE_SIZE", int),
+    "QUIZAPP_DB_POOL_SIZE": ("DB_POOL_SIZE", int),
 }
 
 
@@ -115,6 +116,13 @@ DEFAULTS = {
     # tied to the session, which ends at logout.
     "WTF_CSRF_TIME_LIMIT": None,
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # Database connections each process keeps open: one per request thread
+    # (gunicorn's --threads, 8 in the README's deployment) plus one for the
+    # batch committing saves. SQLAlchemy's default is 5, and a connection
+    # opened past the pool is closed as soon as it is returned: with 8 threads
+    # under load, every few requests paid for a new connection (on PostgreSQL
+    # a new server process, and psycopg's prepared statements lost with it).
+    "DB_POOL_SIZE": 10,
     "MAX_CONTENT_LENGTH": 64 * 1024,
     # Banks are validated at start-up; tests and tools that build their own
     # banks turn this off.
