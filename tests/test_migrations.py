@@ -48,3 +48,53 @@ def test_migrations_on_an_empty_postgresql_database(banks_dir):
         with admin.connect() as conn:
             conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         admin.dispose()
+
+
+def test_item_tallies_are_filled_from_the_attempts_finished_before_them(tmp_path, banks_dir):
+    """Upgrading a database with finished attempts gives the forecast the same counts as
+    scoring keeps afterwards; an attempt in progress counts in neither."""
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from quizapp.banks import load_banks
+    from quizapp.banks.sync import sync_banks
+    from quizapp.exams.attempts import finish_attempt
+    from quizapp.extensions import db
+    from quizapp.models import AttemptQuestion, ItemTally, Track, User
+
+    from .conftest import NOW, start_attempt
+
+    url = f"sqlite:///{tmp_path}/tallies.sqlite3"
+    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": url,
+                      "BANKS_DIR": str(banks_dir), "CHECK_BANKS_ON_START": False})
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    with app.app_context():
+        sync_banks(db.session, load_banks(banks_dir).tracks, NOW)
+        track = db.session.scalar(select(Track))
+        for n in range(3):
+            db.session.add(User(email=f"l{n}@example.com", password_hash="x", created_at=NOW))
+        db.session.flush()
+        learners = db.session.scalars(select(User.id)).all()
+        for n, learner in enumerate(learners):
+            attempt = start_attempt(db.session, learner, track, NOW, seed=n)
+            for item in db.session.scalars(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)):
+                item.selected = item.choice_order[: item.choose] if item.position % 2 else [item.choice_order[-1]]
+            if n < 2:
+                finish_attempt(db.session, attempt, NOW + timedelta(minutes=20), by="learner")
+        db.session.commit()
+        kept = {v: (r, c) for v, r, c in db.session.execute(
+            select(ItemTally.question_version_id, ItemTally.responses, ItemTally.correct))}
+        assert sum(r for r, _ in kept.values()) == 2 * track.min_questions
+        assert 0 < sum(c for _, c in kept.values()) < sum(r for r, _ in kept.values())
+        db.session.remove()
+        db.engine.dispose()
+    assert runner.invoke(args=["db", "downgrade", "0007"]).exit_code == 0
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    with app.app_context():
+        filled = {v: (r, c) for v, r, c in db.session.execute(
+            select(ItemTally.question_version_id, ItemTally.responses, ItemTally.correct))}
+        assert filled == kept
+        db.session.remove()
+        db.engine.dispose()

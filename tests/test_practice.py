@@ -433,8 +433,9 @@ def test_scoring_a_mock_adds_one_statement_for_the_schedule_however_long(synced,
         assert db.session.scalar(select(func.count()).select_from(ReviewCard)) == 16
     # The attempt's reload (expired by the commit), claim, read (cards
     # included), bulk item update, the schedule's one upsert, the attempt's
-    # score, the timeline's end event, the refresh: 8 whatever the length.
-    assert counts == [8, 8], counts
+    # score, the item tallies' one upsert, the timeline's end event, the
+    # refresh: 9 whatever the length.
+    assert counts == [9, 9], counts
 
 
 def test_session_summary_counts_checked_only_weakest_domain_first():

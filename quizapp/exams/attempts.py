@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import JSON, BigInteger, Integer, bindparam, func, insert, literal_column, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..exam import clock, scoring
 from ..translatable import N_
 from ..exam.assembly import Candidate, assemble
-from ..models import (Attempt, AttemptEvent, AttemptQuestion, AttemptStatus, Question,
+from ..models import (Attempt, AttemptEvent, AttemptQuestion, AttemptStatus, ItemTally, Question,
                       QuestionVersion, ReviewCard, Track, UserSession)
 from ..reviews import CARD_COLUMNS, Answer, answer_changed, record_answers, stored_state
 
@@ -166,6 +167,20 @@ def store_attempt(session: Session, plan: AttemptPlan, now: datetime) -> int:
     return attempt_id
 
 
+def _tally_upsert(dialect_insert):
+    # Built once per dialect at import (so no mutant of it runs under mutmut):
+    # INSERT one response, or add it to the version's tally.
+    tallies = ItemTally.__table__
+    statement = dialect_insert(tallies).values(
+        question_version_id=bindparam("version_id"), responses=1, correct=bindparam("correct"))
+    return statement.on_conflict_do_update(
+        index_elements=[tallies.c.question_version_id],
+        set_={"responses": tallies.c.responses + 1, "correct": tallies.c.correct + statement.excluded.correct})
+
+
+_TALLY = {"sqlite": _tally_upsert(sqlite.insert), "postgresql": _tally_upsert(postgresql.insert)}
+
+
 def finish_attempt(session: Session, attempt: Attempt, now: datetime, by: str) -> bool:
     """Close and score an attempt once, however many requests race to do it.
 
@@ -190,7 +205,8 @@ def finish_attempt(session: Session, attempt: Attempt, now: datetime, by: str) -
     # statement (the upsert below), not a read per question.
     rows = session.execute(
         select(AttemptQuestion.id, AttemptQuestion.selected, QuestionVersion.answer,
-               QuestionVersion.question_id, AttemptQuestion.flagged, AttemptQuestion.changes, *CARD_COLUMNS)
+               QuestionVersion.question_id, AttemptQuestion.flagged, AttemptQuestion.changes,
+               AttemptQuestion.question_version_id, *CARD_COLUMNS)
         .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.question_version_id)
         .outerjoin(ReviewCard, (ReviewCard.user_id == attempt.user_id)
                    & (ReviewCard.question_id == QuestionVersion.question_id))
@@ -213,6 +229,13 @@ def finish_attempt(session: Session, attempt: Attempt, now: datetime, by: str) -
         .values(correct_count=result.correct, passed=result.passed)
         .execution_options(synchronize_session=False)
     )
+    # Each question counts in its version's tally (the forecast's item
+    # difficulty), taken in version order: two attempts finishing together on
+    # PostgreSQL lock the rows they share in the same order, so neither waits
+    # for the other in a cycle.
+    session.execute(_TALLY[session.get_bind().dialect.name], sorted(
+        ({"version_id": row.question_version_id, "correct": 1 if mark["is_correct"] else 0}
+         for row, mark in zip(rows, marks)), key=lambda tally: tally["version_id"]))
     # The attempt row holds when it finished; the event says who ended it.
     session.add(AttemptEvent(attempt_id=attempt.id, at=now, kind=status.value, detail={"by": by}))
     session.flush()

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Text, case, func, select, type_coerce, union_all
+from sqlalchemy import Text, func, select, type_coerce, union_all
 from sqlalchemy.orm import Session
 
-from ..models import (Attempt, AttemptQuestion, AttemptStatus, PracticeItem, PracticeSession, Question,
+from ..models import (Attempt, AttemptQuestion, AttemptStatus, ItemTally, PracticeItem, PracticeSession, Question,
                       QuestionVersion, Track)
 from .forecast import Answer, ExamBlueprint, Forecast, calibrated_difficulty, forecast
 from .item_stats import ItemStats, Response, answer_changed, item_statistics
@@ -26,19 +26,14 @@ FINISHED = Attempt.status != AttemptStatus.IN_PROGRESS.value
 def _item_difficulties(session: Session, track_ids: Sequence[int]) -> tuple[dict[int, float], dict[int, dict[str, list[float]]]]:
     """Every version's difficulty (calibrated once answered enough), and each track's current pool.
 
-    One statement: versions of the tracks, with their right/total counts over finished attempts.
+    One statement: versions of the tracks, with their tallies (kept as each attempt is scored).
     """
-    tallies = (select(AttemptQuestion.question_version_id.label("version_id"),
-                      func.count().label("responses"),
-                      func.sum(case((AttemptQuestion.is_correct.is_(True), 1), else_=0)).label("correct"))
-               .join(Attempt, Attempt.id == AttemptQuestion.attempt_id).where(FINISHED)
-               .group_by(AttemptQuestion.question_version_id).subquery())
     rows = session.execute(
         select(Question.track_id, QuestionVersion.id, QuestionVersion.domain, QuestionVersion.difficulty,
                (QuestionVersion.content_hash == Question.current_hash) & Question.retired_at.is_(None),
-               func.coalesce(tallies.c.responses, 0), func.coalesce(tallies.c.correct, 0))
+               func.coalesce(ItemTally.responses, 0), func.coalesce(ItemTally.correct, 0))
         .join(Question, Question.id == QuestionVersion.question_id)
-        .outerjoin(tallies, tallies.c.version_id == QuestionVersion.id)
+        .outerjoin(ItemTally, ItemTally.question_version_id == QuestionVersion.id)
         .where(Question.track_id.in_(track_ids))
     ).all()
     difficulty: dict[int, float] = {}

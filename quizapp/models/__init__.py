@@ -3,7 +3,7 @@
 from .base import now_utc, UTCDateTime
 from .accounts import User, UserSession, ThrottleEvent, Accommodation
 from .banks import Track, Question, QuestionVersion, QuestionTranslation
-from .attempts import AttemptStatus, Attempt, AttemptQuestion, AttemptEvent
+from .attempts import AttemptStatus, Attempt, AttemptQuestion, AttemptEvent, ItemTally
 from .reports import ReportReason, ReportStatus, QuestionReport
 from .practice import PracticeSession, PracticeItem, ReviewCard
 
@@ -22,6 +22,7 @@ __all__ = [
     "Attempt",
     "AttemptQuestion",
     "AttemptEvent",
+    "ItemTally",
     "ReportReason",
     "ReportStatus",
     "QuestionReport",

@@ -130,3 +130,22 @@ class AttemptEvent(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     kind: Mapped[str] = mapped_column(String(20))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ItemTally(db.Model):
+    """How often a question version was answered in finished mock exams, and how often right.
+
+    Kept by the scoring of each attempt (one upsert for its questions), so the
+    pass forecast reads one row per version. It used to count every finished
+    attempt's questions on every home, track and result page: about 50 us of
+    CPU per finished attempt in the database, half a second a page at 10,000.
+    Attempts are never deleted and a scored answer never changes, so the tally
+    equals that count.
+    """
+
+    __tablename__ = "item_tallies"
+
+    question_version_id: Mapped[int] = mapped_column(ForeignKey("question_versions.id"), primary_key=True)
+    # Every question of a finished attempt, answered or left blank, as the scoring counts it.
+    responses: Mapped[int] = mapped_column(Integer)
+    correct: Mapped[int] = mapped_column(Integer)

@@ -1,5 +1,8 @@
 """CPU per request, in one process: what a start, a question page and a save cost the server.
 
+The track page is measured too, before and after other learners finish 5,000
+more exams: what it costs must not grow with the site's history.
+
 `make bench` measures the deployment end to end and takes about 25 minutes on
 both cores. This takes a minute on one: the app on a SQLite file with the
 shipped banks, driven through Flask's test client (no HTTP server, no load
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import statistics
 import sys
@@ -21,14 +25,14 @@ import time
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from werkzeug.security import generate_password_hash
 
 from quizapp import create_app
 from quizapp.banks import load_banks
 from quizapp.banks.sync import sync_banks
 from quizapp.extensions import db
-from quizapp.models import User, now_utc
+from quizapp.models import Attempt, AttemptQuestion, Question, QuestionVersion, Track, User, now_utc
 
 from ..servers import csrf_token_in
 from .learners import PASSWORD, TRACK
@@ -42,6 +46,30 @@ def cpu_ms(action) -> float:
     start = time.process_time()
     action()
     return (time.process_time() - start) * 1000
+
+
+FINISHED_BY_OTHERS = 5000
+
+
+def finished_by_others(app, count: int) -> None:
+    """`count` finished 50-question exams of learners other than the measured ones, written directly."""
+    with app.app_context():
+        track = db.session.scalar(select(Track).where(Track.slug == TRACK.rsplit("/", 1)[1]))
+        versions = db.session.scalars(select(QuestionVersion.id).join(Question).where(
+            Question.track_id == track.id)).all()
+        db.session.execute(insert(User), [{"email": f"other{i}@example.com", "password_hash": "x",
+                                            "created_at": now_utc()} for i in range(100)])
+        others = db.session.scalars(select(User.id).where(User.email.like("other%"))).all()
+        now, draw = now_utc(), random.Random(1)
+        for first in range(0, count, 500):
+            ids = db.session.scalars(insert(Attempt).returning(Attempt.id), [dict(
+                user_id=others[n % len(others)], track_id=track.id, seed=n, status="submitted", started_at=now,
+                deadline=now, finished_at=now, length=50, pass_percent=track.pass_percent, language="en",
+                minutes_allowed=90, correct_count=30, passed=False) for n in range(first, min(count, first + 500))]).all()
+            db.session.execute(insert(AttemptQuestion), [dict(
+                attempt_id=a, position=p, question_version_id=draw.choice(versions), choice_order=["a", "b", "c", "d"],
+                choose=1, selected=["a"], is_correct=draw.random() < 0.6) for a in ids for p in range(1, 51)])
+        db.session.commit()
 
 
 def main() -> None:
@@ -87,6 +115,15 @@ def main() -> None:
         figures["start"].append(statistics.median(starts))
         figures["question page"].append(statistics.median(pages))
         figures["save"].append(statistics.median(saves))
+    # The track page (the pass forecast, practice and mastery) must not cost
+    # more as the whole site's finished exams pile up: measured before and
+    # after other learners finish FINISHED_BY_OTHERS more.
+    client, _ = learners[0]
+    for label in ("track page", f"track page, {FINISHED_BY_OTHERS:,} more finished exams"):
+        if label != "track page":
+            finished_by_others(app, FINISHED_BY_OTHERS)
+        figures[label] = [statistics.median(cpu_ms(lambda: client.get(TRACK)) for _ in range(30))
+                          for _ in range(ROUNDS)]
     with app.app_context():
         db.engine.dispose()
     shutil.rmtree(workdir, ignore_errors=True)
