@@ -167,18 +167,19 @@ def store_attempt(session: Session, plan: AttemptPlan, now: datetime) -> int:
     return attempt_id
 
 
-def _tally_upsert(dialect_insert):
-    # Built once per dialect at import (so no mutant of it runs under mutmut):
-    # INSERT one response, or add it to the version's tally.
+# Called only while modules are imported (the statements are built once), so no
+# mutant of it can run under mutmut; tests/measure/test_evidence.py runs it itself.
+def upsert_tallies(dialect_insert):
+    """INSERT one response into a version's item tally, or add it to the tally there."""
     tallies = ItemTally.__table__
     statement = dialect_insert(tallies).values(
-        question_version_id=bindparam("version_id"), responses=1, correct=bindparam("correct"))
+        question_version_id=bindparam("version_id"), responses=1, correct=bindparam("right"))
     return statement.on_conflict_do_update(
         index_elements=[tallies.c.question_version_id],
         set_={"responses": tallies.c.responses + 1, "correct": tallies.c.correct + statement.excluded.correct})
 
 
-_TALLY = {"sqlite": _tally_upsert(sqlite.insert), "postgresql": _tally_upsert(postgresql.insert)}
+_TALLY = {"sqlite": upsert_tallies(sqlite.insert), "postgresql": upsert_tallies(postgresql.insert)}
 
 
 def finish_attempt(session: Session, attempt: Attempt, now: datetime, by: str) -> bool:
@@ -234,7 +235,7 @@ def finish_attempt(session: Session, attempt: Attempt, now: datetime, by: str) -
     # PostgreSQL lock the rows they share in the same order, so neither waits
     # for the other in a cycle.
     session.execute(_TALLY[session.get_bind().dialect.name], sorted(
-        ({"version_id": row.question_version_id, "correct": 1 if mark["is_correct"] else 0}
+        ({"version_id": row.question_version_id, "right": 1 if mark["is_correct"] else 0}
          for row, mark in zip(rows, marks)), key=lambda tally: tally["version_id"]))
     # The attempt row holds when it finished; the event says who ended it.
     session.add(AttemptEvent(attempt_id=attempt.id, at=now, kind=status.value, detail={"by": by}))

@@ -174,3 +174,21 @@ def test_the_forecast_counts_the_learners_own_practice_checked_by_now_in_that_tr
         quick = track_forecasts(db.session, learner, [track], NOW, levers=False)[track.id]
         assert alone.lever is not None and quick.lever is None
         assert quick.probability == pytest.approx(alone.probability, abs=1e-12)
+
+
+def test_an_item_tally_counts_each_response_to_a_version_and_each_right_one(synced):
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from quizapp.exams.attempts import upsert_tallies
+    from quizapp.models import ItemTally
+
+    with synced.app_context():
+        statement = upsert_tallies({"sqlite": sqlite.insert, "postgresql": postgresql.insert}[
+            db.session.get_bind().dialect.name])
+        first, second = db.session.scalars(select(QuestionVersion.id).order_by(QuestionVersion.id).limit(2)).all()
+        db.session.execute(statement, [{"version_id": first, "right": 1}, {"version_id": second, "right": 0}])
+        db.session.execute(statement, [{"version_id": first, "right": 0}])
+        db.session.execute(statement, [{"version_id": first, "right": 1}])
+        assert sorted(db.session.execute(select(
+            ItemTally.question_version_id, ItemTally.responses, ItemTally.correct)).all()) == [
+            (first, 3, 2), (second, 1, 0)]
