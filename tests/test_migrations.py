@@ -50,7 +50,26 @@ def test_migrations_on_an_empty_postgresql_database(banks_dir):
         admin.dispose()
 
 
-def test_item_tallies_are_filled_from_the_attempts_finished_before_them(tmp_path, banks_dir):
+@pytest.fixture
+def empty_database(tmp_path):
+    """An empty database of the suite's kind: a SQLite file, or a new PostgreSQL database."""
+    url = os.environ.get("QUIZAPP_TEST_DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path}/empty.sqlite3"
+        return
+    name = f"quizapp_migrate_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    try:
+        yield url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+def test_item_tallies_are_filled_from_the_attempts_finished_before_them(empty_database, banks_dir):
     """Upgrading a database with finished attempts gives the forecast the same counts as
     scoring keeps afterwards; an attempt in progress counts in neither."""
     from datetime import timedelta
@@ -65,8 +84,7 @@ def test_item_tallies_are_filled_from_the_attempts_finished_before_them(tmp_path
 
     from .conftest import NOW, start_attempt
 
-    url = f"sqlite:///{tmp_path}/tallies.sqlite3"
-    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": url,
+    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": empty_database,
                       "BANKS_DIR": str(banks_dir), "CHECK_BANKS_ON_START": False})
     runner = app.test_cli_runner()
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
