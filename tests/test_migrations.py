@@ -2,6 +2,7 @@
 
 import os
 import uuid
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
@@ -33,30 +34,9 @@ def test_migrations_on_an_empty_sqlite_file(tmp_path, banks_dir):
     engine.dispose()
 
 
-@pytest.mark.postgresql
-def test_migrations_on_an_empty_postgresql_database(banks_dir):
-    url = os.environ.get("QUIZAPP_TEST_DATABASE_URL", "")
-    if not url.startswith("postgresql"):
-        pytest.skip("set QUIZAPP_TEST_DATABASE_URL to a PostgreSQL database")
-    name = f"quizapp_migrate_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        run_migrations(url.rsplit("/", 1)[0] + f"/{name}", banks_dir)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
-
-
-@pytest.fixture
-def empty_database(tmp_path):
-    """An empty database of the suite's kind: a SQLite file, or a new PostgreSQL database."""
-    url = os.environ.get("QUIZAPP_TEST_DATABASE_URL", "")
-    if not url.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path}/empty.sqlite3"
-        return
+@contextmanager
+def new_postgresql_database(url):
+    """A new, empty database beside the one `url` names; dropped afterwards."""
     name = f"quizapp_migrate_{uuid.uuid4().hex[:8]}"
     admin = create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -67,6 +47,26 @@ def empty_database(tmp_path):
         with admin.connect() as conn:
             conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         admin.dispose()
+
+
+@pytest.mark.postgresql
+def test_migrations_on_an_empty_postgresql_database(banks_dir):
+    url = os.environ.get("QUIZAPP_TEST_DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        pytest.skip("set QUIZAPP_TEST_DATABASE_URL to a PostgreSQL database")
+    with new_postgresql_database(url) as empty:
+        run_migrations(empty, banks_dir)
+
+
+@pytest.fixture
+def empty_database(tmp_path):
+    """An empty database of the suite's kind: a SQLite file, or a new PostgreSQL database."""
+    url = os.environ.get("QUIZAPP_TEST_DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path}/empty.sqlite3"
+        return
+    with new_postgresql_database(url) as empty:
+        yield empty
 
 
 def test_item_tallies_are_filled_from_the_attempts_finished_before_them(empty_database, banks_dir):
