@@ -385,20 +385,22 @@ def test_fixed_statement_counts_with_few_or_many_past_answers(synced, learner, c
     few = measure(learner, count_queries, session_id, 11, csrf, *rows[10])
     many_past_answers(synced)
     many = measure(learner, count_queries, session_id, 12, csrf, *rows[11])
-    assert few == many
+    # Fifteen answers are too few for a pass chance, so home and track read no item
+    # difficulties for it; with thousands they do, and nothing else grows.
+    assert few == {**many, "home": many["home"] - 1, "track": many["track"] - 1}
     # The check: the question with its session, key and card (ownership by
     # the log-in inside it), the locking update, the card's upsert; on
     # PostgreSQL the last two are one statement. The save: read and
     # conditional update, as the exam's.
     postgresql = TEST_DATABASE_URL.startswith("postgresql")
-    assert few["check"] == (2 if postgresql else 3) and few["save"] == 2
+    assert many["check"] == (2 if postgresql else 3) and many["save"] == 2
     # Pages: the user first; home adds the tracks and the standing (due,
     # accuracy); the track page its row, the exam in progress, the standing,
     # the open sessions; the question the session, its items with versions,
     # the track's title; the summary the session, its rows, the track.
     # Home and track also carry the pass forecast (2 statements) and, on the track, the accommodation.
     # A checked question adds the learner's latest report on it, for the report form's outcome line.
-    assert few == {"home": 5, "track": 8, "start page": 2, "question": 4, "summary": 4, "history": 7,
+    assert many == {"home": 5, "track": 8, "start page": 2, "question": 4, "summary": 4, "history": 7,
                    "save": 2, "check": 2 if postgresql else 3, "checked question": 5}, few
 
 

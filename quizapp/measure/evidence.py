@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ..models import (Attempt, AttemptQuestion, AttemptStatus, ItemTally, PracticeItem, PracticeSession, Question,
                       QuestionVersion, Track)
-from .forecast import Answer, ExamBlueprint, Forecast, calibrated_difficulty, forecast
+from .forecast import MIN_ANSWERS, Answer, ExamBlueprint, Forecast, calibrated_difficulty, forecast, waiting
 from .item_stats import ItemStats, Response, answer_changed, item_statistics
 
 FINISHED = Attempt.status != AttemptStatus.IN_PROGRESS.value
@@ -53,7 +53,8 @@ def blueprint_for(track: Track, pool: dict[str, list[float]]) -> ExamBlueprint:
 
 def track_forecasts(session: Session, user_id: int, tracks: Sequence[Track], now: datetime,
                     *, levers: bool = True) -> dict[int, Forecast]:
-    """The learner's pass forecast for each track at `now`, by track id. Two statements.
+    """The learner's pass forecast for each track at `now`, by track id. Two statements, one
+    while no track has MIN_ANSWERS answers.
 
     Only attempts finished by `now` count, so a result page can show the forecast as it
     stood when that attempt ended.
@@ -61,7 +62,6 @@ def track_forecasts(session: Session, user_id: int, tracks: Sequence[Track], now
     if not tracks:
         return {}
     track_ids = [t.id for t in tracks]
-    difficulty, pools = _item_difficulties(session, track_ids)
     # Every answer the learner gave: mock answers when the attempt finished, practice
     # answers when they were checked. One statement (UNION ALL), the same four fields.
     mocks = (
@@ -79,11 +79,23 @@ def track_forecasts(session: Session, user_id: int, tracks: Sequence[Track], now
         .where(PracticeSession.user_id == user_id, PracticeSession.track_id.in_(track_ids),
                PracticeItem.checked_at.is_not(None), PracticeItem.checked_at <= now))
     rows = session.execute(union_all(mocks, practice)).all()
-    answers: dict[int, list[Answer]] = defaultdict(list)
-    for track_id, version_id, domain, correct, finished_at in rows:
-        answers[track_id].append(Answer(domain, bool(correct), finished_at, difficulty[version_id]))
-    return {t.id: forecast(answers[t.id], blueprint_for(t, pools[t.id]), now, levers=levers)
-            for t in tracks}
+    given: dict[int, list] = defaultdict(list)
+    for row in rows:
+        given[row[0]].append(row)
+    # Below MIN_ANSWERS a track's forecast is "answer N more", which needs no difficulty:
+    # a learner on the way to a first mock (a whole class arriving at once) is spared
+    # reading every version of the track with its tally.
+    ready = [t for t in track_ids if len(given[t]) >= MIN_ANSWERS]
+    difficulty, pools = _item_difficulties(session, ready) if ready else ({}, {})
+    forecasts = {}
+    for t in tracks:
+        if t.id not in ready:
+            forecasts[t.id] = waiting((domain for _, _, domain, _, _ in given[t.id]), blueprint_for(t, {}))
+            continue
+        answers = [Answer(domain, bool(correct), finished_at, difficulty[version_id])
+                   for _, version_id, domain, correct, finished_at in given[t.id]]
+        forecasts[t.id] = forecast(answers, blueprint_for(t, pools[t.id]), now, levers=levers)
+    return forecasts
 
 
 def _json(value):

@@ -24,8 +24,9 @@ answers and practice answers feed it alike.
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -172,7 +173,7 @@ class _Model:
     """The blueprint prepared once for many evaluations: arrays, seats, pass marks."""
 
     def __init__(self, blueprint: ExamBlueprint, samples: int) -> None:
-        self.domains = [d for d, w in blueprint.weights.items() if w > 0]
+        self.domains = _weighted(blueprint)
         self.index = {d: i for i, d in enumerate(self.domains)}
         default = label_difficulty("medium")
         # A domain's items enter as POOL_POINTS group means of their sorted difficulties: the chance of a
@@ -229,6 +230,42 @@ class _Model:
             total = np.fft.irfft(product, size, axis=1)
             chance += np.clip(total[:, mark:], 0, None).sum(axis=1)
         return np.clip(chance / len(self.exams), 0.0, 1.0)
+
+
+def _weighted(blueprint: ExamBlueprint) -> list[str]:
+    """The domains the exam asks questions from, in the blueprint's order."""
+    return [d for d, w in blueprint.weights.items() if w > 0]
+
+
+@functools.lru_cache(maxsize=32)
+def _model_of(key: tuple) -> _Model:
+    weights, low, high, mark, pool, samples = key
+    return _Model(ExamBlueprint(dict(weights), low, high, mark, dict(pool)), samples)
+
+
+def _model(blueprint: ExamBlueprint, samples: int) -> _Model:
+    """The blueprint's model, built once per process for each blueprint and item pool.
+
+    Building it (seats for every length, binomial coefficients, the fixed draws) was a fifth
+    of a track page's CPU, and every learner of a track sees the same blueprint until an
+    exam is scored or the bank changes. The model sorts each domain's difficulties, so
+    sorting them here gives equal pools one key.
+    """
+    return _model_of((tuple(blueprint.weights.items()), blueprint.min_questions, blueprint.max_questions,
+                      blueprint.pass_percent, tuple((d, tuple(sorted(v))) for d, v in sorted(blueprint.pool.items())),
+                      samples))
+
+
+def waiting(domains: Iterable[str], blueprint: ExamBlueprint) -> Forecast:
+    """The forecast of a learner with fewer than MIN_ANSWERS answers (their domains given):
+    how many more it needs.
+
+    It needs neither the answers' difficulties nor the bank's: a caller that knows the
+    answers are too few can skip reading them.
+    """
+    weighted = set(_weighted(blueprint))
+    answered = sum(1 for d in domains if d in weighted)
+    return Forecast(answered=answered, needed=max(MIN_ANSWERS - answered, 0))
 
 
 def _prior_precision(count: int) -> np.ndarray:
@@ -292,11 +329,12 @@ def forecast(answers: Sequence[Answer], blueprint: ExamBlueprint, now: datetime,
     Answers in domains the blueprint no longer weighs are left out. With fewer than
     MIN_ANSWERS the result carries only how many more are needed.
     """
-    model = _Model(blueprint, samples)
-    kept = [a for a in answers if a.domain in model.index]
+    weighted = _weighted(blueprint)
+    kept = [a for a in answers if a.domain in weighted]
+    if len(kept) < MIN_ANSWERS:
+        return waiting((a.domain for a in kept), blueprint)
+    model = _model(blueprint, samples)
     count = len(model.domains)
-    if len(kept) < MIN_ANSWERS or not count:
-        return Forecast(answered=len(kept), needed=max(MIN_ANSWERS - len(kept), 0))
     domain = np.fromiter((model.index[a.domain] for a in kept), dtype=np.intp, count=len(kept))
     right = np.fromiter((a.correct for a in kept), dtype=float, count=len(kept))
     difficulty = np.fromiter((a.difficulty for a in kept), dtype=float, count=len(kept))

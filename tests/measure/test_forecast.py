@@ -10,7 +10,7 @@ import pytest
 
 from quizapp.measure.forecast import (ABILITY_SPREAD, LABEL_DIFFICULTY, MIN_ANSWERS, MIN_RESPONSES_TO_CALIBRATE,
                                       Answer, ExamBlueprint, calibrated_difficulty, forecast,
-                                      label_difficulty)
+                                      label_difficulty, waiting)
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
 
@@ -78,6 +78,32 @@ def test_answers_outside_the_blueprint_do_not_count():
     blueprint = ExamBlueprint({"a": 1}, 10, 10, 70)
     result = forecast(answers("retired", 100, 0), blueprint, NOW)
     assert not result.enough and result.answered == 0
+
+
+def test_waiting_counts_only_the_domains_the_exam_asks_from():
+    blueprint = ExamBlueprint({"a": 3, "b": 1, "dropped": 0}, 10, 10, 70)
+    result = waiting(["a"] * 5 + ["b"] * 2 + ["dropped"] * 4 + ["retired"] * 3, blueprint)
+    assert not result.enough and (result.answered, result.needed) == (7, MIN_ANSWERS - 7)
+    assert waiting(["a"] * (MIN_ANSWERS + 5), blueprint).needed == 0
+
+
+def test_each_blueprint_and_pool_gets_its_own_chance_however_often_asked():
+    # The exam model is built once per blueprint and kept: a blueprint that differs in
+    # its pool, pass mark, lengths or weights must not get another's chance.
+    given = answers("a", 60, 20) + answers("b", 25, 15)
+
+    def chance(weights=None, low=10, high=10, mark=70, pool=None):
+        blueprint = ExamBlueprint(weights or {"a": 1, "b": 1}, low, high, mark,
+                                  {"a": [-1.0, 0.0, 0.5, 1.0], "b": [0.0] * 10} if pool is None else pool)
+        return forecast(given, blueprint, NOW, levers=False).probability
+
+    first = chance()
+    variants = [chance(pool={"a": [1.5] * 10, "b": [0.0] * 10}), chance(pool={"a": [0.0] * 10, "b": [1.5] * 10}),
+                chance(mark=80), chance(low=9, high=9), chance(low=10, high=12), chance(weights={"a": 1, "b": 3})]
+    assert all(abs(v - first) > 0.01 for v in variants), (first, variants)
+    assert len({round(v, 6) for v in variants}) == len(variants)
+    # Asked again, in any order of the pool's items, the first blueprint gives its own figure.
+    assert chance(pool={"b": [0.0] * 10, "a": [1.0, 0.5, 0.0, -1.0]}) == first
 
 
 def test_a_blueprint_without_weighted_domains_gives_no_number():

@@ -78,7 +78,9 @@ def test_statement_counts_do_not_grow_with_history(synced, learner, count_querie
     more = sit(synced, 7)
     many = {path: statements(count_queries, learner, path)
             for path in ("/", "/tracks/test-architect", f"/attempts/{more[-1]}/result")}
-    assert list(few.values()) == list(many.values())
+    # With 5 answers the forecast asks for more and reads no item difficulties: one
+    # statement less. With 40, and with any number more, the same statements.
+    assert [n + 1 for n in few.values()] == list(many.values())
     # The log-in check, the page's own queries (the track page also reads accommodations),
     # and two for the forecast.
     assert list(many.values()) == EXPECTED_STATEMENTS, many
