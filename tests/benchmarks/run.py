@@ -34,7 +34,7 @@ from quizapp.study.selection import Scope
 from ..servers import HttpClient, csrf_token_in, free_port, gunicorn
 from .learners import PASSWORD, Learner, timed
 
-USERS = 12000
+USERS = 17000
 WRK_SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "10"))
 STEADY_SECONDS = int(os.environ.get("BENCH_STEADY_SECONDS", "30"))
 STEADY_SPAWN_RATE = int(os.environ.get("BENCH_STEADY_SPAWN_RATE", "50"))
@@ -237,7 +237,9 @@ def steady(label: str, url: str, workdir: Path) -> int:
 
     Each step spawns its learners (log in, start an exam); once all have
     started and settled into their 10-second cycle, saves are measured for
-    STEADY_SECONDS.
+    STEADY_SECONDS. Learners wait 5 to 15 s between saves (see locustfile.py);
+    the largest step then runs once more with every learner waiting exactly
+    10 s, printed beside it and not counted in the figure held.
     """
     held = 0
     offset = 100
@@ -246,39 +248,59 @@ def steady(label: str, url: str, workdir: Path) -> int:
         for learners in STEADY_STEPS:
             if offset + learners > USERS - 400:
                 break
-            # A cap only: the run stops itself once every learner has started
-            # and the measuring window has closed (see locustfile.py).
-            cap = 4 * (learners // STEADY_SPAWN_RATE) + STEADY_SECONDS + 120
-            result = workdir / f"steady-{learners}.json"
-            subprocess.run(
-                [sys.executable, "-m", "locust", "-f", str(HERE / "locustfile.py"), "--headless",
-                 "-u", str(learners), "-r", str(STEADY_SPAWN_RATE), "--run-time", f"{cap}s",
-                 "--host", f"http://127.0.0.1:{server.port}", "--only-summary", "--stop-timeout", "5",
-                 "--loglevel", "ERROR"],
-                env={**os.environ, "BENCH_USER_OFFSET": str(offset), "BENCH_RESULT": str(result),
-                     "BENCH_LEARNERS": str(learners), "BENCH_STEADY_SECONDS": str(STEADY_SECONDS)},
-                cwd=HERE.parent.parent, capture_output=True, timeout=cap + 60, check=False)
+            summary = locust_step(label, server.port, learners, offset, workdir)
             offset += learners
-            if not result.exists():
-                print(f"steady {label} {learners} learners: locust wrote no result")
+            if summary is None:
                 break
-            summary = json.loads(result.read_text())
-            p99, failures = summary["p99_ms"], summary["failures"]
-            print(f"steady {label} {learners} learners: {summary['saves']} saves measured, "
-                  f"p99 {p99 if p99 is None else round(p99)} ms, failures {failures}"
-                  + (f" (first: {summary['first_failures'][0]})" if failures else ""), flush=True)
             if not summary["measured"]:
                 print(f"steady {label} {learners} learners: only {summary['learners_started']} had started "
-                      f"when the {cap} s cap ran out", flush=True)
+                      f"when the cap ran out", flush=True)
                 break
-            if p99 is None or p99 >= 150 or failures:
+            if summary["p99_ms"] is None or summary["p99_ms"] >= 150 or summary["failures"]:
                 break
             held = learners
         peaks = worker_peak_rss(server.pid)
+        learners = STEADY_STEPS[-1]
+        if offset + learners <= USERS - 400:
+            locust_step(label, server.port, learners, offset, workdir, jitter=0)
     print(f"steady learners {label} {held}", flush=True)
     print(f"rss worker {label} MB {max(peaks) if peaks else 0:.0f} "
           f"(each worker's peak: {', '.join(f'{p:.0f}' for p in peaks)})", flush=True)
     return held
+
+
+def locust_step(label: str, port: int, learners: int, offset: int, workdir: Path,
+                jitter: float | None = None) -> dict | None:
+    """One step of `learners` locust learners (users from bench`offset` on); prints and returns its summary.
+
+    `jitter` None keeps locustfile.py's default wait between saves (10 s give or take 5).
+    """
+    # A cap only: the run stops itself once every learner has started
+    # and the measuring window has closed (see locustfile.py).
+    cap = 4 * (learners // STEADY_SPAWN_RATE) + STEADY_SECONDS + 120
+    result = workdir / f"steady-{learners}-{offset}.json"
+    extra = {} if jitter is None else {"BENCH_STEADY_JITTER": str(jitter)}
+    subprocess.run(
+        [sys.executable, "-m", "locust", "-f", str(HERE / "locustfile.py"), "--headless",
+         "-u", str(learners), "-r", str(STEADY_SPAWN_RATE), "--run-time", f"{cap}s",
+         "--host", f"http://127.0.0.1:{port}", "--only-summary", "--stop-timeout", "5",
+         "--loglevel", "ERROR"],
+        env={**os.environ, "BENCH_USER_OFFSET": str(offset), "BENCH_RESULT": str(result),
+             "BENCH_LEARNERS": str(learners), "BENCH_STEADY_SECONDS": str(STEADY_SECONDS), **extra},
+        cwd=HERE.parent.parent, capture_output=True, timeout=cap + 60, check=False)
+    how = "" if jitter is None else (f", saves {10 - jitter:g} to {10 + jitter:g} s apart" if jitter
+                                     else ", saves exactly 10 s apart")
+    if not result.exists():
+        print(f"steady {label} {learners} learners{how}: locust wrote no result", flush=True)
+        return None
+    summary = json.loads(result.read_text())
+    failures = summary["failures"]
+    ms = {k: None if summary[k] is None else round(summary[k]) for k in ("p50_ms", "p99_ms", "max_ms")}
+    print(f"steady {label} {learners} learners{how}: {summary['saves']} saves measured "
+          f"({summary['per_second'][0]} to {summary['per_second'][1]} a second), "
+          f"p50 {ms['p50_ms']} ms, p99 {ms['p99_ms']} ms, max {ms['max_ms']} ms, failures {failures}"
+          + (f" (first: {summary['first_failures'][0]})" if failures else ""), flush=True)
+    return summary
 
 
 def worker_peak_rss(master_pid: int) -> list[float]:
