@@ -35,6 +35,18 @@ TEST_DATABASE_URL = os.environ.get("QUIZAPP_TEST_DATABASE_URL", "sqlite://")
 settings.register_profile("quizapp", derandomize=True, database=None, deadline=None,
                           print_blob=True)
 settings.load_profile("quizapp")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_forecast_models():
+    """Each test builds its own forecast models: the process keeps them across requests,
+    and a model another test built must not stand in for this test's code (mutation
+    testing forks each mutant from a process that has already run the tests once)."""
+    from quizapp.measure.forecast import _model_of
+
+    _model_of.cache_clear()
+
+
 PASSWORD = "correct horse battery"
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 

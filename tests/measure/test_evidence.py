@@ -170,6 +170,10 @@ def test_the_forecast_counts_the_learners_own_practice_checked_by_now_in_that_tr
         both = track_forecasts(db.session, learner, [track, other_track], NOW)
         assert both[track.id].probability == pytest.approx(alone.probability, abs=1e-12)
         assert both[other_track.id].answered == 6
+        # A track still short of answers, first: the one after it still gets its number.
+        reversed_ = track_forecasts(db.session, learner, [other_track, track], NOW)
+        assert reversed_[track.id].probability == pytest.approx(alone.probability, abs=1e-12)
+        assert (reversed_[other_track.id].answered, reversed_[other_track.id].needed) == (6, 24)
         # The home page asks for no lever: the same chance, without the search for one.
         quick = track_forecasts(db.session, learner, [track], NOW, levers=False)[track.id]
         assert alone.lever is not None and quick.lever is None
