@@ -254,7 +254,7 @@ def steady(label: str, url: str, workdir: Path) -> int:
                 break
             if not summary["measured"]:
                 print(f"steady {label} {learners} learners: only {summary['learners_started']} had started "
-                      f"when the cap ran out", flush=True)
+                      f"when the {summary['cap_seconds']} s cap ran out", flush=True)
                 break
             if summary["p99_ms"] is None or summary["p99_ms"] >= 150 or summary["failures"]:
                 break
@@ -293,7 +293,7 @@ def locust_step(label: str, port: int, learners: int, offset: int, workdir: Path
     if not result.exists():
         print(f"steady {label} {learners} learners{how}: locust wrote no result", flush=True)
         return None
-    summary = json.loads(result.read_text())
+    summary = {**json.loads(result.read_text()), "cap_seconds": cap}
     failures = summary["failures"]
     ms = {k: None if summary[k] is None else round(summary[k]) for k in ("p50_ms", "p99_ms", "max_ms")}
     print(f"steady {label} {learners} learners{how}: {summary['saves']} saves measured "
