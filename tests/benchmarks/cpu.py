@@ -1,7 +1,8 @@
 """CPU per request, in one process: what a start, a question page and a save cost the server.
 
-The track page is measured too, before and after other learners finish 5,000
-more exams: what it costs must not grow with the site's history.
+The track page is measured too: for a learner with no answers yet, and for one
+with five exams before and after other learners finish 5,000 more: what it
+costs must not grow with the site's history.
 
 `make bench` measures the deployment end to end and takes about 25 minutes on
 both cores. This takes a minute on one: the app on a SQLite file with the
@@ -98,6 +99,12 @@ def main() -> None:
     # Each figure is the median over the learners of one round; the best of
     # ROUNDS rounds is printed, so another process's burst does not count.
     figures: dict[str, list[float]] = {"hello": [], "start": [], "question page": [], "save": []}
+
+    def track_page_rounds(client) -> list[float]:
+        return [statistics.median(cpu_ms(lambda: client.get(TRACK)) for _ in range(30)) for _ in range(ROUNDS)]
+
+    # Before any exam: what every learner of a class arriving at once opens (no forecast yet).
+    figures["track page, new learner"] = track_page_rounds(learners[0][0])
     for round_ in range(ROUNDS):
         figures["hello"].append(statistics.median(cpu_ms(lambda: plain.get("/hello")) for _ in learners))
         starts, pages, saves = [], [], []
@@ -119,13 +126,9 @@ def main() -> None:
     # more as the whole site's finished exams pile up: measured before and
     # after other learners finish FINISHED_BY_OTHERS more.
     client, _ = learners[0]
-
-    def track_page_rounds() -> list[float]:
-        return [statistics.median(cpu_ms(lambda: client.get(TRACK)) for _ in range(30)) for _ in range(ROUNDS)]
-
-    figures["track page"] = track_page_rounds()
+    figures["track page"] = track_page_rounds(client)
     finished_by_others(app, FINISHED_BY_OTHERS)
-    figures[f"track page, {FINISHED_BY_OTHERS:,} more finished exams"] = track_page_rounds()
+    figures[f"track page, {FINISHED_BY_OTHERS:,} more finished exams"] = track_page_rounds(client)
     with app.app_context():
         db.engine.dispose()
     shutil.rmtree(workdir, ignore_errors=True)
