@@ -207,7 +207,11 @@
   function retry() {
     setStatus(navigator.onLine === false ? t("offline") : t("retrying"), "retrying");
     if (retryTimer) { return; }
-    retryTimer = setTimeout(function () { retryTimer = null; flush().catch(function () {}); }, retryDelay);
+    // A class's pages lose the server together (a restart, a network blip):
+    // each waits between half and all of its backoff, chosen at random, so
+    // that they do not all come back in the same second, and again together.
+    var wait = retryDelay / 2 + Math.random() * retryDelay / 2;
+    retryTimer = setTimeout(function () { retryTimer = null; flush().catch(function () {}); }, wait);
     retryDelay = Math.min(retryDelay * 2, 15000);
   }
 

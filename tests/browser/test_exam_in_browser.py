@@ -109,6 +109,45 @@ def test_offline_answers_are_queued_and_sent_when_the_connection_returns(page, l
     assert item.selected == [item.choice_order[3]]
 
 
+def test_a_failed_save_is_retried_after_a_random_part_of_its_backoff(page, live_app):
+    # When the server restarts under a class, every open page fails at once; if
+    # all retried 1, 2, 4 ... s later they would all come back together. Each
+    # page waits between half and all of its backoff. The page's clock is
+    # Playwright's and its random numbers are pinned, so the waits are exact.
+    attempt_id = register_and_start(page)
+    page.add_init_script("Math.random = () => 0;")
+    page.clock.install()
+    page.reload()
+    ready(page)
+    page.clock.pause_at(page.evaluate("Date.now()") / 1000 + 1)  # seconds, in Python
+    tries = []
+
+    def server_down(route):
+        tries.append(route.request.post_data_json["selected"])
+        route.fulfill(status=503, headers={"Retry-After": "1"}, json={"error": "down"})
+
+    page.route("**/save", server_down)
+    with page.expect_request("**/save"):
+        page.locator("label[for=choice-D]").click()
+    expect(page.locator("#save-status")).to_contain_text("retrying")
+    page.clock.run_for(490)        # random 0: half of the first second's backoff
+    page.wait_for_timeout(200)
+    assert len(tries) == 1, "retried before half its backoff had passed"
+    with page.expect_request("**/save"):
+        page.clock.run_for(20)
+    # The next wait is 1 to 2 s; with random near 1 it is close to 2.
+    page.evaluate("Math.random = () => 0.99;")
+    page.clock.run_for(1900)
+    page.wait_for_timeout(200)
+    assert len(tries) == 2, "retried before its random part of the backoff"
+    page.unroute("**/save")
+    with page.expect_request("**/save"):
+        page.clock.run_for(100)
+    expect(page.locator("#save-status")).to_have_text(re.compile(r"^Saved \d"))
+    item = stored(live_app, attempt_id)[0][0]
+    assert item.selected == [item.choice_order[3]]
+
+
 def test_answer_given_after_logging_out_elsewhere_is_kept_and_sent_after_logging_in(page, live_app):
     attempt_id = register_and_start(page)
     other_tab = page.context.new_page()
