@@ -126,24 +126,26 @@ def test_a_failed_save_is_retried_after_a_random_part_of_its_backoff(page, live_
         tries.append(route.request.post_data_json["selected"])
         route.fulfill(status=503, headers={"Retry-After": "1"}, json={"error": "down"})
 
+    status = page.locator("#save-status")
     page.route("**/save", server_down)
-    with page.expect_request("**/save"):
-        page.locator("label[for=choice-D]").click()
-    expect(page.locator("#save-status")).to_contain_text("retrying")
+    page.locator("label[for=choice-D]").click()
+    # The page says "retrying" as it sets the timer, so from here the wait runs.
+    expect(status).to_contain_text("retrying")
     page.clock.run_for(490)        # random 0: half of the first second's backoff
     page.wait_for_timeout(200)
     assert len(tries) == 1, "retried before half its backoff had passed"
+    # The next wait is 1 to 2 s; with random near 1 it is close to 2.
+    page.evaluate("Math.random = () => 0.99; document.getElementById('save-status').textContent = '';")
     with page.expect_request("**/save"):
         page.clock.run_for(20)
-    # The next wait is 1 to 2 s; with random near 1 it is close to 2.
-    page.evaluate("Math.random = () => 0.99;")
+    expect(status).to_contain_text("retrying")
     page.clock.run_for(1900)
     page.wait_for_timeout(200)
     assert len(tries) == 2, "retried before its random part of the backoff"
     page.unroute("**/save")
     with page.expect_request("**/save"):
         page.clock.run_for(100)
-    expect(page.locator("#save-status")).to_have_text(re.compile(r"^Saved \d"))
+    expect(status).to_have_text(re.compile(r"^Saved \d"))
     item = stored(live_app, attempt_id)[0][0]
     assert item.selected == [item.choice_order[3]]
 
