@@ -366,8 +366,9 @@ def test_nothing_reveals_the_key_before_submission(synced, learner):
     assert "because Bravo is right" not in everything
     for word in ("is_correct", "correct answer", "Correct answer", "answer_key", '"answer"'):
         assert word not in everything, word
-    # The result and review pages refuse until submission.
-    assert learner.get(f"/attempts/{attempt_id}/review").status_code == 404
+    # The result, review and timeline pages refuse until submission.
+    for page in ("result", "review", "timeline"):
+        assert learner.get(f"/attempts/{attempt_id}/{page}").status_code == 404, page
 
 
 def test_concurrent_double_submit_scores_once(tmp_path, banks_dir):

@@ -154,9 +154,7 @@ def report(attempt_id: int, position: int):
 @login_required
 def timeline(attempt_id: int):
     """What happened during the attempt, in server time."""
-    attempt = owned_attempt(attempt_id)
-    if attempt.in_progress:
-        abort(404, _("This attempt is still in progress; submit it to see the result."))
+    attempt = _finished(attempt_id)
     return render_template("history/timeline.html", attempt=attempt, track=_track(attempt),
                            moments=attempt_timeline(db.session, attempt))
 
