@@ -190,12 +190,12 @@
           setStatus(res.data.error || t("ended"), "error");
           if (res.data.result_url) { window.location.assign(res.data.result_url); }
           resolve();
-        } else if (res.r.status >= 400 && res.r.status < 500) {
+        } else if (res.r.status >= 400 && res.r.status < 500 && !RETRYABLE[res.r.status]) {
           delete pending[url]; storeQueue();
           setStatus(t("not_saved", { reason: res.data.error || t("refused") }), "error");
           resolve();
         } else {
-          retry(); reject(new Error("server error"));
+          retry(retryAfter(res.r)); reject(new Error("server error"));
         }
       }).catch(function () {
         inflight = false;
@@ -204,13 +204,30 @@
     });
   }
 
-  function retry() {
+  // Refusals that say "not now" rather than "not this answer": a timeout, and
+  // too many requests (a proxy's rate limit). The answer stays queued and is
+  // sent again, like after a 5xx; any other 4xx is about the answer itself.
+  var RETRYABLE = { 408: true, 429: true };
+
+  // Milliseconds a response's Retry-After asks for (seconds or an HTTP date),
+  // at most a minute: the answer waits on this page, and an exam is short.
+  function retryAfter(response) {
+    var value = response.headers.get("Retry-After");
+    if (!value) { return 0; }
+    var ms = /^\s*\d+\s*$/.test(value) ? parseInt(value, 10) * 1000 : Date.parse(value) - Date.now();
+    return isNaN(ms) ? 0 : Math.min(Math.max(ms, 0), 60000);
+  }
+
+  function retry(atLeast) {
     setStatus(navigator.onLine === false ? t("offline") : t("retrying"), "retrying");
     if (retryTimer) { return; }
     // A class's pages lose the server together (a restart, a network blip):
     // each waits between half and all of its backoff, chosen at random, so
     // that they do not all come back in the same second, and again together.
-    var wait = retryDelay / 2 + Math.random() * retryDelay / 2;
+    // Never sooner than the server's Retry-After asked, and spread over half as
+    // long again: every page of a class is told the same.
+    var after = atLeast || 0;
+    var wait = Math.max(retryDelay / 2 + Math.random() * retryDelay / 2, after + Math.random() * after / 2);
     retryTimer = setTimeout(function () { retryTimer = null; flush().catch(function () {}); }, wait);
     retryDelay = Math.min(retryDelay * 2, 15000);
   }

@@ -114,6 +114,7 @@ def test_a_failed_save_is_retried_after_a_random_part_of_its_backoff(page, live_
     # all retried 1, 2, 4 ... s later they would all come back together. Each
     # page waits between half and all of its backoff. The page's clock is
     # Playwright's and its random numbers are pinned, so the waits are exact.
+    # A proxy's 503, without Retry-After: the page's own backoff alone.
     attempt_id = register_and_start(page)
     page.add_init_script("Math.random = () => 0;")
     page.clock.install()
@@ -124,7 +125,7 @@ def test_a_failed_save_is_retried_after_a_random_part_of_its_backoff(page, live_
 
     def server_down(route):
         tries.append(route.request.post_data_json["selected"])
-        route.fulfill(status=503, headers={"Retry-After": "1"}, json={"error": "down"})
+        route.fulfill(status=503, json={"error": "down"})
 
     status = page.locator("#save-status")
     page.route("**/save", server_down)
@@ -148,6 +149,47 @@ def test_a_failed_save_is_retried_after_a_random_part_of_its_backoff(page, live_
     expect(status).to_have_text(re.compile(r"^Saved \d"))
     item = stored(live_app, attempt_id)[0][0]
     assert item.selected == [item.choice_order[3]]
+
+
+def test_a_save_refused_as_too_many_is_kept_and_sent_after_the_servers_retry_after(page, live_app):
+    # A proxy's rate limit answers 429 with Retry-After: that is "not now", not
+    # "not this answer". The page keeps the answer and sends it again, no
+    # sooner than asked (its own backoff alone would retry within a second),
+    # and spread over half as long again, since every page is told the same.
+    attempt_id = register_and_start(page)
+    page.add_init_script("Math.random = () => 0;")
+    page.clock.install()
+    page.reload()
+    ready(page)
+    page.clock.pause_at(page.evaluate("Date.now()") / 1000 + 1)  # seconds, in Python
+    tries = []
+
+    def rate_limited(route):
+        tries.append(route.request.post_data_json["selected"])
+        route.fulfill(status=429, headers={"Retry-After": "5"}, json={"error": "slow down"})
+
+    status = page.locator("#save-status")
+    page.route("**/save", rate_limited)
+    page.locator("label[for=choice-B]").click()
+    expect(status).to_contain_text("retrying")
+    page.clock.run_for(4900)
+    page.wait_for_timeout(200)
+    assert len(tries) == 1, "retried before the server's Retry-After"
+    expect(status).to_contain_text("retrying")
+    # Random 0: exactly the 5 s asked. Near 1, the next waits near 7.5 s.
+    page.evaluate("Math.random = () => 0.99; document.getElementById('save-status').textContent = '';")
+    with page.expect_request("**/save"):
+        page.clock.run_for(200)
+    expect(status).to_contain_text("retrying")
+    page.clock.run_for(7300)
+    page.wait_for_timeout(200)
+    assert len(tries) == 2, "retried before its share of the spread after Retry-After"
+    page.unroute("**/save")
+    with page.expect_request("**/save"):
+        page.clock.run_for(300)
+    expect(status).to_have_text(re.compile(r"^Saved \d"))
+    item = stored(live_app, attempt_id)[0][0]
+    assert item.selected == [item.choice_order[1]]
 
 
 def test_answer_given_after_logging_out_elsewhere_is_kept_and_sent_after_logging_in(page, live_app):
