@@ -22,8 +22,10 @@ from sqlalchemy.engine import Engine
 # asleep in BEGIN. A blocked flock wakes the moment the holder lets go (889/s
 # measured side by side). The kernel drops the lock when a process dies, and a
 # worker stuck holding it is killed by gunicorn's worker timeout; the busy
-# timeout still covers writers that do not take the queue (GET requests that
-# close an overdue attempt).
+# timeout still covers writers that do not take the queue (the command-line
+# tools). A GET that must write (closing an overdue attempt) does so through
+# `write_transaction`: a read transaction that later writes fails at once, busy
+# timeout or not, if another writer committed since it began.
 write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent", default=False)
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000

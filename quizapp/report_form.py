@@ -43,13 +43,13 @@ def send_report(version_id: int) -> None:
     now = now_utc()
     per_user = [(throttle.Throttle("report-user", current_app.config["REPORT_LIMIT"], WINDOW_SECONDS),
                  str(current_user.id))]
-    wait = throttle.wait_seconds(db.session, per_user, now)
+    # Counted first and in turn (throttle.take); a duplicate's rollback takes it back.
+    wait, _counted = throttle.take(db.session, per_user, now, ahead=per_user)
     if wait:
         abort(429, _("You have sent many reports in a short time. Try again in %(wait)s seconds.", wait=wait))
     try:
         file_report(db.session, user_id=current_user.id, version_id=version_id, reason=form.reason.data,
                     comment=form.comment.data or "", now=now)
-        throttle.record(db.session, per_user, now)
         db.session.commit()
         flash(_("Thank you: your report is in the authors' queue. Its outcome will show here."), "success")
     except DuplicateReport:

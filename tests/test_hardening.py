@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from datetime import timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
 
+from quizapp.auth import routes as auth_routes
 from quizapp.auth import throttle
 from quizapp.extensions import db
 from quizapp.models import Attempt, AttemptQuestion, User, now_utc
+from quizapp.models import accounts
 from quizapp.security import client_address_from
 from quizapp.config import trusted_networks
 
@@ -246,6 +250,102 @@ def test_registration_is_throttled_per_address(synced):
     client = client_at(synced, "203.0.113.9")
     statuses = [Auth(client).register(f"new{i}@example.com", login=False).status_code for i in range(11)]
     assert statuses == [303] * 10 + [429]
+
+
+
+# Tries that arrive together: each password check (or hash) waits until the
+# whole burst has reached it, or 3 s. Checked first and counted only after
+# the hash, every try of a burst got there; counted first, in turn, only as
+# many as the throttle lets through do.
+class Burst:
+    def __init__(self, size: int):
+        self.size, self.arrived, self.everyone = size, [], threading.Event()
+
+    def slowed(self, real):
+        def wait_for_the_burst(*args):
+            self.arrived.append(args)
+            if len(self.arrived) == self.size:
+                self.everyone.set()
+            self.everyone.wait(3)
+            return real(*args)
+        return wait_for_the_burst
+
+    def run(self, request) -> list[int]:
+        statuses = []
+        threads = [threading.Thread(target=lambda i=i: statuses.append(request(i))) for i in range(self.size)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        return sorted(statuses)
+
+
+@pytest.fixture
+def threaded_app(tmp_path, banks_dir):
+    """An app on a database that several threads can share (a file, when not PostgreSQL)."""
+    app = fresh_app(TEST_DATABASE_URL if TEST_DATABASE_URL.startswith("postgresql")
+                    else f"sqlite:///{tmp_path}/burst.sqlite3", banks_dir, sync=True)
+    yield app
+    drop_app(app)
+
+
+def learners_with_cheap_hashes(app, emails):
+    with app.app_context():
+        hashed = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+        db.session.add_all([User(email=email, password_hash=hashed) for email in emails])
+        db.session.commit()
+
+
+def test_a_burst_of_guesses_at_one_account_checks_no_more_passwords_than_the_limit(threaded_app, monkeypatch):
+    learners_with_cheap_hashes(threaded_app, ["victim@example.com"])
+    burst = Burst(12)
+    monkeypatch.setattr(accounts, "check_password_hash", burst.slowed(accounts.check_password_hash))
+    clients = [threaded_app.test_client() for _ in range(burst.size)]
+    tokens = [Auth(client).token() for client in clients]
+    statuses = burst.run(lambda i: clients[i].post("/auth/login", data={
+        "email": "victim@example.com", "password": f"guess number {i}", "csrf_token": tokens[i]}).status_code)
+    assert len(burst.arrived) == 5, "more passwords were checked than the limit allows"
+    assert statuses == [401] * 5 + [429] * 7
+
+
+def test_a_class_logging_in_together_from_one_address_is_not_held_up(threaded_app, monkeypatch):
+    # More learners than the address's limit of failures (20), all right,
+    # all at once, from one school's address: none is a failure, none waits.
+    emails = [f"learner{i}@example.com" for i in range(25)]
+    learners_with_cheap_hashes(threaded_app, emails)
+    burst = Burst(len(emails))
+    monkeypatch.setattr(accounts, "check_password_hash", burst.slowed(accounts.check_password_hash))
+    clients = [threaded_app.test_client() for _ in emails]
+    tokens = [Auth(client).token() for client in clients]
+    statuses = burst.run(lambda i: clients[i].post("/auth/login", data={
+        "email": emails[i], "password": PASSWORD, "csrf_token": tokens[i]}).status_code)
+    assert statuses == [302] * len(emails)
+
+
+def test_a_burst_of_registrations_from_one_address_opens_no_more_accounts_than_the_limit(threaded_app, monkeypatch):
+    burst = Burst(14)
+    monkeypatch.setattr(auth_routes, "hash_password", burst.slowed(auth_routes.hash_password))
+    clients = [threaded_app.test_client() for _ in range(burst.size)]
+    tokens = [Auth(client).token("/auth/register") for client in clients]
+    statuses = burst.run(lambda i: clients[i].post("/auth/register", data={
+        "email": f"new{i}@example.com", "password": PASSWORD, "confirm": PASSWORD,
+        "csrf_token": tokens[i]}).status_code)
+    assert statuses == [303] * 10 + [429] * 4
+    with threaded_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 10
+
+
+def test_a_right_current_password_does_not_count_against_the_next_change(synced, learner):
+    # Each change is counted before its hash; a right one is taken back, so
+    # more changes than the limit of wrong ones (5) all go through.
+    password = PASSWORD
+    for n in range(6):
+        new = f"another passphrase {n}"
+        response = learner.post("/account/password", data={
+            "current": password, "password": new, "confirm": new,
+            "csrf_token": csrf_from(learner.get("/account/").get_data(as_text=True))})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        password = new
 
 
 # --- passwords --------------------------------------------------------------------------

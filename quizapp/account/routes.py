@@ -38,18 +38,22 @@ def change_password():
         return _page(form, 422)
     now = now_utc()
     checks = password_checks(current_user.email)
-    wait = throttle.wait_seconds(db.session, checks, now)
+    pair, per_address = checks
+    # Counted before the hash, as a log-in is (auth/routes.py).
+    with write_transaction(db.session):
+        wait, counted = throttle.take(db.session, checks, now, ahead=[pair])
     if wait:
         form.form_errors.append(_("Too many wrong passwords. Wait %(wait)s seconds and try again.", wait=wait))
         return too_many(_page(form)[0], wait)
     user = current_user._get_current_object()
     if not user.check_password(form.current.data):
         with write_transaction(db.session):
-            throttle.record(db.session, checks, now)
+            throttle.record(db.session, [per_address], now)
         form.current.errors = [_("That is not your current password.")]
         return _page(form, 422)
     new_hash = hash_password(form.password.data)  # outside the write lock
     with write_transaction(db.session):
+        throttle.withdraw(db.session, counted)
         user.password_hash = new_hash
         end_all_sessions(db.session, user.id)
         start_session(user, now)

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import (current_app, flash, jsonify, redirect, render_template, request, session,
                    url_for)
 from flask_login import login_required, login_url, logout_user
+from sqlalchemy.exc import IntegrityError
 
 from ..database import reads_first, write_intent, write_transaction
 from ..errors import wants_json
@@ -93,17 +94,22 @@ def register():
     per_address = throttle.Throttle("register-address", current_app.config["REGISTER_LIMIT"],
                                     current_app.config["REGISTER_WINDOW_SECONDS"])
     address = client_address()
-    wait = throttle.wait_seconds(db.session, [(per_address, address)], now)
+    # Counted before the hash, in turn (throttle.take), so a burst from one
+    # network cannot open more accounts than the limit.
+    with write_transaction(db.session):
+        wait, _counted = throttle.take(db.session, [(per_address, address)], now, ahead=[(per_address, address)])
     if wait:
         form.form_errors.append(
             _("Too many new accounts from your network. Try again in %(wait)s seconds.", wait=wait))
         return too_many(render_template("auth/register.html", form=form), wait)
     taken = db.session.scalar(db.select(User.id).where(User.email == form.email.data)) is not None
     password_hash = hash_password(form.password.data)  # outside the write lock
-    with write_transaction(db.session):
-        throttle.record(db.session, [(per_address, address)], now)
-        if not taken:
-            db.session.add(User(email=form.email.data, password_hash=password_hash))
+    if not taken:
+        try:
+            with write_transaction(db.session):
+                db.session.add(User(email=form.email.data, password_hash=password_hash))
+        except IntegrityError:
+            pass  # the same email registered by another request meanwhile: taken, answered alike
     flash(_("Your account is ready: log in with your email and password. If you already had an "
             "account with this email, log in with the password you chose then."), "success")
     return redirect(url_for("auth.login", email=form.email.data), 303)
@@ -124,7 +130,13 @@ def login():
     now = now_utc()
     email = form.email.data
     checks = password_checks(email)
-    wait = throttle.wait_seconds(db.session, checks, now)
+    pair, per_address = checks
+    # The try counts against its account and address before the hash, in turn
+    # with tries arriving alongside (throttle.take); a right password clears it.
+    # The address's count across accounts stays one of failures, so a class
+    # logging in together behind one address is never held up.
+    with write_transaction(db.session):
+        wait, _counted = throttle.take(db.session, checks, now, ahead=[pair])
     if wait:
         form.form_errors.append(_("Too many failed log-ins. Wait %(wait)s seconds and try again.", wait=wait))
         return too_many(render_template("auth/login.html", form=form, next_url=next_url), wait)
@@ -137,9 +149,9 @@ def login():
     good = user is not None and user.check_password(form.password.data)
     with write_transaction(db.session):
         if not good:
-            throttle.record(db.session, checks, now)
+            throttle.record(db.session, [per_address], now)
         else:
-            throttle.forget(db.session, *checks[0])
+            throttle.forget(db.session, *pair)  # this try's event with the earlier failures
             start_session(user, now)
     if not good:
         # One message whether or not the email exists.

@@ -9,6 +9,7 @@ Growing delays slow a guesser to a crawl without locking anyone out for long.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -53,14 +54,51 @@ def wait_seconds(session: Session, checks: list[tuple[Throttle, str]], now: date
                for throttle, key in checks)
 
 
-def record(session: Session, events: list[tuple[Throttle, str]], now: datetime) -> None:
-    """Count one event for each (throttle, key), dropping that key's expired events."""
+def record(session: Session, events: list[tuple[Throttle, str]], now: datetime) -> list[int]:
+    """Count one event for each (throttle, key), dropping that key's expired events; their ids."""
     for throttle, key in events:
         session.execute(delete(ThrottleEvent).where(
             ThrottleEvent.kind == throttle.kind, ThrottleEvent.key == key,
             ThrottleEvent.at <= now - timedelta(seconds=throttle.window_seconds)))
-    session.add_all([ThrottleEvent(kind=t.kind, key=k, at=now) for t, k in events])
+    added = [ThrottleEvent(kind=t.kind, key=k, at=now) for t, k in events]
+    session.add_all(added)
     session.flush()
+    return [event.id for event in added]
+
+
+def take(session: Session, checks: list[tuple[Throttle, str]], now: datetime, *,
+         ahead: list[tuple[Throttle, str]]) -> tuple[int, list[int]]:
+    """The wait `checks` ask for; when there is none, one event counted now for each of `ahead`.
+
+    For a try counted before the slow work it stands for (a password hash), in
+    the caller's write transaction. Checked first and counted only after the
+    work, tries arriving together all passed the check before any was counted:
+    a burst of 24 log-ins ran 16 password checks on an account allowed 5.
+    Here they take turns, each seeing the ones before it. Returns the wait and
+    the counted events' ids, for `withdraw` when the try turns out not to count.
+    """
+    _take_turns(session, ahead)
+    wait = wait_seconds(session, checks, now)
+    if wait:
+        return wait, []
+    return 0, record(session, ahead, now)
+
+
+def withdraw(session: Session, event_ids: list[int]) -> None:
+    """Take back events counted ahead (a password that was right)."""
+    if event_ids:
+        session.execute(delete(ThrottleEvent).where(ThrottleEvent.id.in_(event_ids)))
+
+
+def _take_turns(session: Session, events: list[tuple[Throttle, str]]) -> None:
+    # SQLite's write transaction already lets one writer in at a time.
+    # PostgreSQL lets two read the same count, so each key gets a lock held
+    # to the end of the transaction, taken in one order so none wait in a cycle.
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for name in sorted(f"{throttle.kind}\0{key}" for throttle, key in events):
+        lock_id = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+        session.execute(select(func.pg_advisory_xact_lock(lock_id)))
 
 
 def forget(session: Session, throttle: Throttle, key: str) -> None:

@@ -11,10 +11,11 @@ from flask_login import current_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
+from ..database import write_transaction
 from ..extensions import db
 from ..i18n import gettext as _
 from ..models import Attempt, now_utc
-from .attempts import close_if_overdue
+from .attempts import close_if_overdue, overdue
 
 # Ids beyond a 32-bit integer cannot exist; refusing them in the URL keeps
 # PostgreSQL from raising "integer out of range" as a 500.
@@ -37,6 +38,15 @@ def owned_attempt(attempt_id: int, *, with_track: bool = False) -> Attempt:
                                 {"attempt_id": attempt_id, "user_id": current_user.id})
     if attempt is None:
         abort(404, _("No such attempt."))
-    if close_if_overdue(db.session, attempt, now_utc(), current_app.config["GRACE_SECONDS"]):
-        db.session.commit()
+    now, grace = now_utc(), current_app.config["GRACE_SECONDS"]
+    if overdue(attempt, now, grace):
+        # Closed in a write transaction of its own. A page (a GET) reads in a
+        # deferred transaction, and SQLite refuses to turn that into a write
+        # once another writer has committed since it began ("database is
+        # locked", at once, whatever the busy timeout): a class's pages and
+        # clocks arriving together as time ran out got 500s. The attempt is
+        # read again under the write lock; finish_attempt's guard leaves the
+        # scoring to whichever request closes it first.
+        with write_transaction(db.session):
+            close_if_overdue(db.session, attempt, now, grace)
     return attempt

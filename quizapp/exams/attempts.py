@@ -260,9 +260,14 @@ def record_page_event(session: Session, attempt_id: int, kind: str, now: datetim
     return True
 
 
+def overdue(attempt: Attempt, now: datetime, grace_seconds: int) -> bool:
+    """In progress, with its deadline and grace passed: no save can reach it any more."""
+    return attempt.in_progress and clock.is_overdue(attempt.deadline, now, grace_seconds)
+
+
 def close_if_overdue(session: Session, attempt: Attempt, now: datetime, grace_seconds: int) -> bool:
     """Finish an abandoned attempt once no more saves can arrive."""
-    if attempt.in_progress and clock.is_overdue(attempt.deadline, now, grace_seconds):
+    if overdue(attempt, now, grace_seconds):
         return finish_attempt(session, attempt, now, by="close-overdue")
     return False
 

@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..auth.login import live_cutoffs, session_token_hash
 from ..auth.sessions import session_is_live
+from ..database import write_transaction
 from ..exams.attempts import LoginProof, labels_for
 from ..exams.forms import AnswerForm, SaveRequest
 from ..errors import not_stored
@@ -22,7 +23,7 @@ from ..reports import latest_reports
 from ..study.selection import SOURCE_TITLES, NoQuestions, Scope
 from . import bp
 from .forms import CheckRequest, SessionForm, StartPracticeForm
-from .sessions import (check_answer, close_if_over_time, finish_session, save_practice_answer,
+from .sessions import (check_answer, close_if_over_time, finish_session, over_time, save_practice_answer,
                        start_session, summarise)
 
 SESSION = "/practice/<int(max=2147483647):session_id>"
@@ -47,8 +48,13 @@ def owned_session(session_id: int) -> PracticeSession:
         PracticeSession.id == session_id, PracticeSession.user_id == current_user.id))
     if practice is None:
         abort(404, _("No such practice session."))
-    if close_if_over_time(db.session, practice, now_utc(), current_app.config["GRACE_SECONDS"]):
-        db.session.commit()
+    now, grace = now_utc(), current_app.config["GRACE_SECONDS"]
+    if over_time(practice, now, grace):
+        # In a write transaction of its own, as an overdue exam is closed
+        # (exams/access.py): a page's read transaction cannot become a write
+        # on SQLite once another writer has committed.
+        with write_transaction(db.session):
+            close_if_over_time(db.session, practice, now, grace)
     return practice
 
 

@@ -86,9 +86,14 @@ def finish_session(session: Session, practice: PracticeSession, now: datetime) -
     return done == 1
 
 
+def over_time(practice: PracticeSession, now: datetime, grace_seconds: int) -> bool:
+    """In progress, timed, with its limit and grace passed: no answer can reach it any more."""
+    return practice.in_progress and not accepts_answers(practice.deadline, None, now, grace_seconds)
+
+
 def close_if_over_time(session: Session, practice: PracticeSession, now: datetime, grace_seconds: int) -> bool:
     """Finish a timed session whose limit and grace have passed."""
-    if practice.in_progress and not accepts_answers(practice.deadline, None, now, grace_seconds):
+    if over_time(practice, now, grace_seconds):
         return finish_session(session, practice, now)
     return False
 
