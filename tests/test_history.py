@@ -12,7 +12,7 @@ from quizapp.exams.attempts import finish_attempt, labels_for
 from quizapp.extensions import db
 from quizapp.models import Attempt, AttemptQuestion, QuestionVersion, Track
 
-from .conftest import NOW, backdate, csrf_from, start_attempt, start_exam, user_id
+from .conftest import NOW, backdate, csrf_from, load_into, start_attempt, start_exam, user_id
 
 
 def take_exam(client, app, attempt_id, right: int):
@@ -105,6 +105,40 @@ def test_review_keeps_the_version_the_exam_showed_after_a_bank_edit(synced, lear
     assert "16 changed" in result.output
     html = learner.get(f"/attempts/{attempt_id}/review").get_data(as_text=True)
     assert "because Bravo is right." in html and "EDITED LATER." not in html
+
+
+
+def name_options_in_explanations(banks_dir):
+    """Explanations that name options by the bank's keys, as real items do."""
+    for path in (banks_dir / "test-architect").glob("*.yaml"):
+        path.write_text(path.read_text().replace(
+            "because Bravo is right.", "because Bravo (b) is right, not Alpha (a)."))
+
+
+def shown_letters(html: str) -> dict[str, str]:
+    """Each option's shown letter, by its text's first word (Alpha, Bravo...)."""
+    return {word: letter for letter, word in re.findall(
+        r'<span class="letter">([A-F])</span> (?:<span class="choice-text">)?(\w+) \d+', html)}
+
+
+def test_the_review_explains_in_the_letters_the_learner_saw(app, banks_dir, auth):
+    # The options are shuffled: the bank's (b) is shown under another letter
+    # in most questions, and the explanation must say that letter.
+    name_options_in_explanations(banks_dir)
+    load_into(app, banks_dir)
+    auth.register()
+    moved = 0
+    for _ in range(2):
+        attempt_id = start_exam(auth.client)
+        take_exam(auth.client, app, attempt_id, right=3)
+        html = auth.client.get(f"/attempts/{attempt_id}/review").get_data(as_text=True)
+        articles = re.findall(r'<article class="review-item.*?</article>', html, re.S)
+        assert len(articles) == 5
+        for article in articles:
+            letters = shown_letters(article)
+            assert f"because Bravo ({letters['Bravo']}) is right, not Alpha ({letters['Alpha']})." in article
+            moved += letters["Bravo"] != "B"
+    assert moved, "no draw moved an option: the test shows nothing"
 
 
 def make_attempts(app, count, email="learner@example.com"):

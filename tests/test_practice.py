@@ -13,7 +13,7 @@ from quizapp.extensions import db
 from quizapp.models import (Attempt, AttemptQuestion, PracticeItem, PracticeSession, Question, QuestionVersion,
                             ReviewCard, Track, now_utc)
 
-from .conftest import TEST_DATABASE_URL, csrf_from, start_exam, user_id
+from .conftest import TEST_DATABASE_URL, csrf_from, load_into, start_exam, user_id
 
 TRACK = "/tracks/test-architect"
 
@@ -674,3 +674,26 @@ def test_time_on_a_question_is_saved_and_never_more_than_the_session_has_run(syn
         save(learner, session_id, 1, {"seq": 1, "selected": ["A"], "seconds_spent": 45}, csrf)
         save(learner, session_id, 2, {"seq": 1, "selected": ["A"], "seconds_spent": 500}, csrf)
     assert [item.seconds_spent for item, _ in items(synced, session_id)] == [45, 60, 0]
+
+
+def test_a_checked_answer_is_explained_in_the_letters_the_learner_saw(app, banks_dir, auth):
+    from .test_history import name_options_in_explanations, shown_letters
+
+    name_options_in_explanations(banks_dir)
+    load_into(app, banks_dir)
+    auth.register()
+    client = auth.client
+    session_id = start_practice(client, count="custom", custom_count="10")
+    csrf = token(client)
+    moved = 0
+    for position in range(1, 11):
+        page = client.get(f"/practice/{session_id}/questions/{position}").get_data(as_text=True)
+        letters = shown_letters(page)
+        said = f"because Bravo ({letters['Bravo']}) is right, not Alpha ({letters['Alpha']})."
+        wrong = [letters["Alpha"], letters["Bravo"]] if "Echo" in letters else [letters["Alpha"]]
+        result = check(client, session_id, position, {"selected": wrong}, csrf).get_json()
+        assert "explanation" in result, result
+        assert said in result["explanation"]
+        assert said in client.get(f"/practice/{session_id}/questions/{position}").get_data(as_text=True)
+        moved += letters["Bravo"] != "B"
+    assert moved, "no draw moved an option: the test shows nothing"

@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import joinedload
 
 from ..exam import scoring
+from ..exam.explanations import in_shown_letters
 from ..exam.insights import ItemFacts, attempt_insight
 from ..exams.attempts import labels_for
 from ..exams.access import ATTEMPT, owned_attempt
@@ -131,7 +132,10 @@ def review(attempt_id: int):
                     "key": k in version.answer} for k in item.choice_order]
         shown.append({"item": item, "version": version, "bank_id": bank_id, "choices": choices,
                       "stem": translation.stem if translation else version.stem,
-                      "explanation": translation.explanation if translation else version.explanation,
+                      # In the letters this learner saw: the bank's (b) may be shown as D.
+                      "explanation": in_shown_letters(
+                          translation.explanation if translation else version.explanation, labels),
+                      "english_explanation": in_shown_letters(version.explanation, labels),
                       "translated": translation is not None})
     reports = latest_reports(db.session, current_user.id, [v.id for _, v, _ in rows])
     return render_template("history/review.html", attempt=attempt, track=track, shown=shown,

@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..auth.login import live_cutoffs, session_token_hash
 from ..auth.sessions import session_is_live
 from ..database import write_transaction
+from ..exam.explanations import in_shown_letters
 from ..exams.attempts import LoginProof, labels_for
 from ..exams.forms import AnswerForm, SaveRequest
 from ..errors import not_stored
@@ -116,7 +117,8 @@ def _question_page(practice: PracticeSession, position: int, form: AnswerForm, s
                for key in item.choice_order]
     # The key, explanation and links go to the page only once the question is checked.
     feedback = {"correct": item.is_correct, "key": sorted(shown[k] for k in version.answer),
-                "explanation": version.explanation, "references": version.references} if checked else None
+                "explanation": in_shown_letters(version.explanation, shown),
+                "references": version.references} if checked else None
     # With the key shown, the learner may report the question: the outcome of their last
     # report on this version, and the form while none is open (one statement more).
     filed = latest_reports(db.session, current_user.id, [version.id]).get(version.id) if checked else None

@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from ..exam import scoring
+from ..exam.explanations import in_shown_letters
 from ..translatable import N_
 from ..exams.attempts import LoginProof, keys_for, labels_for
 from ..models import PracticeItem, PracticeSession, Question, QuestionVersion, ReviewCard, Track, UserSession
@@ -292,7 +293,7 @@ def check_answer(
         return PracticeResult("locked", LOCKED)
     shown = labels_for(row.choice_order)
     return PracticeResult("checked", correct=correct, key=sorted(shown[k] for k in row.answer),
-                          explanation=row.explanation, references=list(row.references))
+                          explanation=in_shown_letters(row.explanation, shown), references=list(row.references))
 
 
 @dataclass
