@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from quizapp.cli import banks_check, banks_stats
 from quizapp.extensions import db
-from quizapp.models import User
+from quizapp.models import PracticeSession, User
 
 from .conftest import Auth, csrf_from, load_into, start_exam, translate_bank
 
@@ -115,6 +115,64 @@ def test_an_exam_in_japanese_shows_japanese_and_the_review_the_english_beside_it
     assert "SECRET-EXPLANATION" in review  # the English original beside each translation
 
 
+
+def japanese_interface(client):
+    token = csrf_from(client.get("/").get_data(as_text=True))
+    assert client.post("/language", data={"csrf_token": token, "locale": "ja"}).status_code == 302
+
+
+def test_practice_in_japanese_shows_japanese_questions_and_explanations(app, banks_dir, client):
+    # A learner whose interface is Japanese practises in Japanese unless they
+    # choose otherwise; a question not translated yet shows in English.
+    translate_bank(banks_dir, skip=("payments-002", "connect-002"))
+    load_into(app, banks_dir)
+    Auth(client).register()
+    japanese_interface(client)
+    form_page = client.get("/tracks/test-architect/practice").get_data(as_text=True)
+    assert re.search(r'<input checked[^>]*name="language"[^>]*value="ja"', form_page)
+    response = client.post("/tracks/test-architect/practice", data={
+        "csrf_token": csrf_from(form_page), "count": "custom", "custom_count": "10", "source": "any"})
+    session_id = int(re.search(r"/practice/(\d+)/", response.headers["Location"]).group(1))
+    japanese = english = 0
+    for position in range(1, 11):
+        url = f"/practice/{session_id}/questions/{position}"
+        html = client.get(url).get_data(as_text=True)
+        client.post(url.replace("questions", "questions") + "/check", data={
+            "csrf_token": csrf_from(html), "choice": ["A"] if 'type="radio"' in html else ["A", "B"]})
+        checked = client.get(url).get_data(as_text=True)
+        if "日本語の問題文" in html:
+            japanese += 1
+            assert 'class="stem" lang="ja"' in html and "選択肢 a の訳" in html
+            assert "日本語の解説" in checked and "SECRET-EXPLANATION" not in checked
+        else:
+            english += 1
+            # Said in the interface's language; the question itself in English.
+            assert '<p class="note">' in html and 'class="stem" lang="en"' in html
+            assert "SECRET-EXPLANATION" in checked
+    assert japanese and japanese + english == 10
+    # The missed questions' drill keeps the session's language.
+    client.post(f"/practice/{session_id}/finish", data={"csrf_token": csrf_from(checked)})
+    summary = client.get(f"/practice/{session_id}/summary").get_data(as_text=True)
+    drill = client.post(f"/practice/{session_id}/missed", data={"csrf_token": csrf_from(summary)})
+    drill_id = int(re.search(r"/practice/(\d+)/", drill.headers["Location"]).group(1))
+    with app.app_context():
+        assert db.session.get(PracticeSession, drill_id).language == "ja"
+
+
+def test_practice_in_english_when_chosen_or_when_the_track_has_no_japanese(synced, learner):
+    japanese_interface(learner)
+    form_page = learner.get("/tracks/test-architect/practice").get_data(as_text=True)
+    assert 'name="language"' not in form_page  # one language: nothing to choose
+    response = learner.post("/tracks/test-architect/practice", data={
+        "csrf_token": csrf_from(form_page), "count": "10", "source": "any"})
+    session_id = int(re.search(r"/practice/(\d+)/", response.headers["Location"]).group(1))
+    with synced.app_context():
+        assert db.session.get(PracticeSession, session_id).language == "en"
+    refused = learner.post("/tracks/test-architect/practice", data={
+        "csrf_token": csrf_from(form_page), "count": "10", "source": "any", "language": "ja"})
+    assert refused.status_code == 422
+
+
 def test_starting_in_a_language_the_track_does_not_offer_is_refused(synced, learner):
     token = csrf_from(learner.get("/tracks/test-architect").get_data(as_text=True))
     response = learner.post("/tracks/test-architect/start", data={"csrf_token": token, "language": "ja"})
@@ -160,3 +218,16 @@ def test_markup_inside_translated_sentences_is_markup_not_text(synced, learner):
     track = learner.get("/tracks/test-architect").get_data(as_text=True)
     assert "<strong>90 minutes</strong>" in track and "<strong>cannot be paused</strong>" in track
     assert "<strong>learner@example.com</strong>" in learner.get("/account").get_data(as_text=True)
+
+
+def test_a_japanese_learner_starts_an_exam_in_japanese_unless_they_choose_english(app, banks_dir, client):
+    translate_bank(banks_dir)
+    load_into(app, banks_dir)
+    Auth(client).register()
+    japanese_interface(client)
+    track_page = client.get("/tracks/test-architect").get_data(as_text=True)
+    assert re.search(r'<input checked[^>]*name="language"[^>]*value="ja"', track_page)
+    # A start button without the choice (the home page's) takes the interface's language.
+    response = client.post("/tracks/test-architect/start", data={"csrf_token": csrf_from(track_page)})
+    attempt_id = int(re.search(r"/attempts/(\d+)", response.headers["Location"]).group(1))
+    assert "日本語の問題文" in client.get(f"/attempts/{attempt_id}/questions/1").get_data(as_text=True)

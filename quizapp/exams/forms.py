@@ -21,11 +21,18 @@ class StartForm(Form):
 
     language = RadioField(choices=[SelectChoice("en", "English")], default="en", validate_choice=True)
 
-    def __init__(self, *args, languages: list[str] | None = None, **kwargs):
+    def __init__(self, *args, languages: list[str] | None = None, preferred: str = "en", **kwargs):
         super().__init__(*args, **kwargs)
-        offered = languages or ["en"]
-        self.language.choices = [SelectChoice(code, LANGUAGE_NAMES.get(code, code), render_kw={"lang": code})
-                                 for code in offered]
+        offer_languages(self.language, languages or ["en"], preferred)
+
+
+def offer_languages(field: RadioField, languages: list[str], preferred: str) -> None:
+    """Offer a track's languages, each named in itself; unless one was posted, the
+    learner's interface language is chosen when the track has it, else English."""
+    field.choices = [SelectChoice(code, LANGUAGE_NAMES.get(code, code), render_kw={"lang": code})
+                     for code in languages]
+    if not field.raw_data:
+        field.data = preferred if preferred in languages else "en"
 
 
 class SubmitForm(Form):

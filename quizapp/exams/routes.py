@@ -78,7 +78,7 @@ def start(slug: str):
             return redirect(url_for("exams.resume", attempt_id=attempt.id))
         with write_transaction(db.session):
             close_if_overdue(db.session, attempt, now_utc(), current_app.config["GRACE_SECONDS"])
-    form = StartForm(languages=track.languages)
+    form = StartForm(languages=track.languages, preferred=str(get_locale()))
     if not form.validate():
         abort(400, _("Choose one of this exam's languages."))
     minutes = minutes_for(accommodation_for(db.session, current_user.id, track.id), track.duration_minutes)

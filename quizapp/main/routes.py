@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -77,9 +78,10 @@ def track(slug: str):
                                           PracticeSession.finished_at.is_(None))
             .order_by(PracticeSession.started_at.desc()).limit(5)).all()
     return render_template("main/track.html", track=track, bank_size=bank_size,
-                           attempt=attempt, form=StartForm(languages=track.languages),
+                           attempt=attempt, form=StartForm(languages=track.languages, preferred=str(get_locale())),
                            minutes=minutes_for(accommodation, track.duration_minutes),
-                           forecast=forecast, practice_form=StartPracticeForm().for_track(track.domains),
+                           forecast=forecast, practice_form=StartPracticeForm().for_track(
+                               track.domains, track.languages, str(get_locale())),
                            mastery=mastery, open_sessions=open_sessions)
 
 

@@ -34,6 +34,9 @@ class PracticeSession(db.Model):
     deadline: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     length: Mapped[int] = mapped_column(Integer)
+    # The questions' language, one of the track's; a question not (yet)
+    # translated into it shows in English, as in an exam.
+    language: Mapped[str] = mapped_column(String(10), default="en", server_default="en")
 
     track: Mapped[Track] = relationship()
 

@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..exams.forms import offer_languages
 from ..forms import Form
 from ..i18n import gettext as _
 from ..study.selection import MAX_COUNT, SOURCE_TITLES, SOURCES
@@ -38,10 +39,13 @@ class StartPracticeForm(Form):
     source = RadioField(_l("Questions to draw"), choices=[SelectChoice(s, _l(SOURCE_TITLES[s])) for s in SOURCES], default="any")
     time_limit = IntegerField(_l("Time limit in minutes (optional, up to %(max)s)", max=MAX_TIME_LIMIT_MINUTES),
                               validators=[Optional(), NumberRange(min=1, max=MAX_TIME_LIMIT_MINUTES)])
+    language = RadioField(_l("Language of the questions"), choices=[SelectChoice("en", "English")], default="en",
+                          validate_choice=True)
 
-    def for_track(self, domains: list[dict]) -> StartPracticeForm:
-        """Offer the track's domains."""
+    def for_track(self, domains: list[dict], languages: list[str], preferred: str) -> StartPracticeForm:
+        """Offer the track's domains and languages (the interface's, when the track has it, first)."""
         self.domains.choices = [SelectChoice(d["slug"], d["title"]) for d in domains]
+        offer_languages(self.language, languages, preferred)
         return self
 
     def validate(self, extra_validators=None) -> bool:

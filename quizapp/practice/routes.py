@@ -4,6 +4,7 @@ from __future__ import annotations
 
 
 from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -18,7 +19,7 @@ from ..errors import not_stored
 from ..extensions import db, login_manager
 from ..forms import json_body
 from ..i18n import gettext as _
-from ..models import PracticeItem, PracticeSession, QuestionVersion, Track, now_utc
+from ..models import PracticeItem, PracticeSession, QuestionTranslation, QuestionVersion, Track, now_utc
 from ..report_form import ReportForm, send_report
 from ..reports import latest_reports
 from ..study.selection import SOURCE_TITLES, NoQuestions, Scope
@@ -59,9 +60,10 @@ def owned_session(session_id: int) -> PracticeSession:
     return practice
 
 
-def _start(track: Track, scope: Scope, time_limit: int | None):
+def _start(track: Track, scope: Scope, time_limit: int | None, language: str):
     try:
-        practice = start_session(db.session, current_user.id, track, scope, now_utc(), time_limit)
+        practice = start_session(db.session, current_user.id, track, scope, now_utc(), time_limit,
+                                 language=language)
     except NoQuestions as error:
         db.session.rollback()
         # The rule module's message is English, marked for translation.
@@ -75,14 +77,14 @@ def _start(track: Track, scope: Scope, time_limit: int | None):
 def start(slug: str):
     """The practice form; a POST draws a session by scope and source and opens question 1."""
     track = _track(slug)
-    form = StartPracticeForm().for_track(track.domains)
+    form = StartPracticeForm().for_track(track.domains, track.languages, str(get_locale()))
     if request.method != "POST":
         return render_template("practice/start.html", track=track, form=form)
     if not form.validate():
         return render_template("practice/start.html", track=track, form=form), 422
     scope = Scope(domains=frozenset(form.domains.data or ()), difficulties=frozenset(form.difficulties.data or ()),
                   source=form.source.data, count=form.question_count())
-    response, problem = _start(track, scope, form.time_limit.data)
+    response, problem = _start(track, scope, form.time_limit.data, form.language.data)
     if problem:
         form.form_errors.append(problem)
         return render_template("practice/start.html", track=track, form=form), 422
@@ -109,21 +111,29 @@ def _question_page(practice: PracticeSession, position: int, form: AnswerForm, s
     if not 1 <= position <= len(rows):
         abort(404, _("No such question in this session."))
     item, version = rows[position - 1]
+    # In the session's language; a question whose English changed since it was
+    # translated has no translation yet and shows in English, as in an exam.
+    translation = None if practice.language == "en" else db.session.scalar(select(QuestionTranslation).where(
+        QuestionTranslation.question_version_id == version.id, QuestionTranslation.language == practice.language))
     shown = labels_for(item.choice_order)
-    texts = version.choice_text()
+    texts = translation.choices if translation else version.choice_text()
     checked = item.checked_at is not None
     choices = [{"label": shown[key], "text": texts[key], "selected": key in item.selected,
                 "struck": key in item.struck, "key": checked and key in version.answer}
                for key in item.choice_order]
     # The key, explanation and links go to the page only once the question is checked.
     feedback = {"correct": item.is_correct, "key": sorted(shown[k] for k in version.answer),
-                "explanation": in_shown_letters(version.explanation, shown),
+                "explanation": in_shown_letters(translation.explanation if translation else version.explanation,
+                                                shown),
                 "references": version.references} if checked else None
     # With the key shown, the learner may report the question: the outcome of their last
     # report on this version, and the form while none is open (one statement more).
     filed = latest_reports(db.session, current_user.id, [version.id]).get(version.id) if checked else None
     return render_template(
-        "practice/question.html", practice=practice, item=item, stem=version.stem, choices=choices,
+        "practice/question.html", practice=practice, item=item, choices=choices,
+        stem=translation.stem if translation else version.stem,
+        untranslated=practice.language != "en" and translation is None,
+        text_language=practice.language if translation else "en",
         items=[i for i, _ in rows], form=form, feedback=feedback,
         open=practice.in_progress and not checked, filed=filed, report_form=ReportForm()), status
 
@@ -305,7 +315,7 @@ def missed(session_id: int):
     if not wrong:
         abort(422, _("This session has no missed questions to practise."))
     track = db.session.get(Track, practice.track_id)
-    response, problem = _start(track, Scope(count=min(len(wrong), 100), only=tuple(wrong)), None)
+    response, problem = _start(track, Scope(count=min(len(wrong), 100), only=tuple(wrong)), None, practice.language)
     if problem:
         abort(422, problem)
     return response

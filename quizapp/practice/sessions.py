@@ -29,8 +29,9 @@ MAX_TIME_LIMIT_MINUTES = 600
 
 
 def start_session(session: Session, user_id: int, track: Track, scope: Scope, now: datetime,
-                  time_limit_minutes: int | None = None, seed: int | None = None) -> PracticeSession:
-    """Draw the questions for a new practice session and store it.
+                  time_limit_minutes: int | None = None, seed: int | None = None,
+                  language: str = "en") -> PracticeSession:
+    """Draw the questions for a new practice session, in `language`, and store it.
 
     Raises study.selection.NoQuestions (nothing stored) when nothing matches.
     """
@@ -53,7 +54,7 @@ def start_session(session: Session, user_id: int, track: Track, scope: Scope, no
     practice = PracticeSession(
         user_id=user_id, track_id=track.id, source="missed" if scope.only else scope.source,
         scope={"domains": sorted(scope.domains), "difficulties": sorted(scope.difficulties)},
-        started_at=now, length=len(chosen),
+        started_at=now, length=len(chosen), language=language,
         deadline=now + timedelta(minutes=time_limit_minutes) if time_limit_minutes else None)
     session.add(practice)
     session.flush()
