@@ -230,13 +230,15 @@ def finish_attempt(session: Session, attempt: Attempt, now: datetime, by: str) -
         .values(correct_count=result.correct, passed=result.passed)
         .execution_options(synchronize_session=False)
     )
-    # Each question counts in its version's tally (the forecast's item
-    # difficulty), taken in version order: two attempts finishing together on
-    # PostgreSQL lock the rows they share in the same order, so neither waits
-    # for the other in a cycle.
-    session.execute(_TALLY[session.get_bind().dialect.name], sorted(
-        ({"version_id": row.question_version_id, "right": 1 if mark["is_correct"] else 0}
-         for row, mark in zip(rows, marks)), key=lambda tally: tally["version_id"]))
+    # Each question answered counts in its version's tally (the forecast's item
+    # difficulty); one left blank says nothing of how hard it is (an exam left
+    # after one question would make 46 look harder). Taken in version order: two
+    # attempts finishing together on PostgreSQL lock the rows they share in the
+    # same order, so neither waits for the other in a cycle.
+    tallies = sorted(({"version_id": row.question_version_id, "right": 1 if mark["is_correct"] else 0}
+                      for row, mark in zip(rows, marks) if row.selected), key=lambda tally: tally["version_id"])
+    if tallies:
+        session.execute(_TALLY[session.get_bind().dialect.name], tallies)
     # The attempt row holds when it finished; the event says who ended it.
     session.add(AttemptEvent(attempt_id=attempt.id, at=now, kind=status.value, detail={"by": by}))
     session.flush()

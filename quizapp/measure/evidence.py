@@ -64,13 +64,16 @@ def track_forecasts(session: Session, user_id: int, tracks: Sequence[Track], now
     track_ids = [t.id for t in tracks]
     # Every answer the learner gave: mock answers when the attempt finished, practice
     # answers when they were checked. One statement (UNION ALL), the same four fields.
+    # A mock question left blank is no answer: it scores as wrong in that exam, but
+    # says nothing of what the learner knows (a mock left after one question read as
+    # 46 wrong answers and a pass chance under 1 %).
     mocks = (
         select(Attempt.track_id, AttemptQuestion.question_version_id, QuestionVersion.domain,
                AttemptQuestion.is_correct, Attempt.finished_at.label("at"))
         .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
         .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.question_version_id)
         .where(Attempt.user_id == user_id, Attempt.track_id.in_(track_ids), FINISHED,
-               Attempt.finished_at <= now))
+               Attempt.finished_at <= now, func.json_array_length(AttemptQuestion.selected) > 0))
     practice = (
         select(PracticeSession.track_id, PracticeItem.question_version_id, QuestionVersion.domain,
                PracticeItem.is_correct, PracticeItem.checked_at.label("at"))

@@ -73,6 +73,9 @@ INTERVAL = (0.10, 0.90)
 LEVER_SHARE = 0.10
 LEVER_CANDIDATES = 3
 LEVER_SAMPLES = 96
+# The lever is said only when it moves the chance by at least this much: "would raise
+# your chance to ~<1 %" from under 1 % tells a learner nothing.
+LEVER_MIN_GAIN = 0.01
 # A domain's items enter the exam model as this many groups of like difficulty.
 POOL_POINTS = 16
 
@@ -167,6 +170,13 @@ class Forecast:
     def enough(self) -> bool:
         """True when there was enough evidence for a number."""
         return self.probability is not None
+
+    @property
+    def advice(self) -> Lever | None:
+        """The lever, when it is worth saying: it moves the chance by LEVER_MIN_GAIN or more."""
+        if self.lever is None or self.lever.probability - self.probability < LEVER_MIN_GAIN:
+            return None
+        return self.lever
 
 
 class _Model:

@@ -44,9 +44,11 @@ def test_the_forecast_reads_the_learners_answers_given_by_now_at_each_items_diff
         crowd = start_attempt(db.session, other, track, NOW - timedelta(hours=5), seed=4)
         extra_responses(crowd.id, easy, 38, 2)
         finish_attempt(db.session, crowd, NOW - timedelta(hours=4), by="learner")
-        finished = db.session.scalars(select(AttemptQuestion.is_correct).where(
-            AttemptQuestion.question_version_id == easy.id,
-            AttemptQuestion.attempt_id.in_([*mine, later, theirs, crowd.id]))).all()
+        # Questions left blank (the crowd's own five) are no responses.
+        finished = [correct for correct, selected in db.session.execute(
+            select(AttemptQuestion.is_correct, AttemptQuestion.selected).where(
+                AttemptQuestion.question_version_id == easy.id,
+                AttemptQuestion.attempt_id.in_([*mine, later, theirs, crowd.id]))) if selected]
         responses, right = len(finished), sum(finished)
         assert responses >= 40 and right >= 38
         in_progress = start_attempt(db.session, other, track, NOW - timedelta(minutes=5), seed=3)
@@ -196,3 +198,29 @@ def test_an_item_tally_counts_each_response_to_a_version_and_each_right_one(sync
         assert sorted(db.session.execute(select(
             ItemTally.question_version_id, ItemTally.responses, ItemTally.correct)).all()) == [
             (first, 3, 2), (second, 1, 0)]
+
+
+def test_a_question_left_blank_is_no_response_in_its_versions_tally(synced):
+    from quizapp.models import ItemTally
+
+    learner = make_user(synced, "learner@example.com")
+    with synced.app_context():
+        track = db.session.scalar(select(Track))
+        attempt = start_attempt(db.session, learner, track, NOW, seed=7)
+        items = db.session.scalars(select(AttemptQuestion).where(
+            AttemptQuestion.attempt_id == attempt.id).order_by(AttemptQuestion.position)).all()
+        versions = {v.id: v for v in db.session.scalars(select(QuestionVersion))}
+        # The first two answered (the first right), the other three left blank.
+        items[0].selected = list(versions[items[0].question_version_id].answer)
+        items[1].selected = [k for k in items[1].choice_order
+                             if k not in versions[items[1].question_version_id].answer][:items[1].choose]
+        finish_attempt(db.session, attempt, NOW + timedelta(minutes=5), by="learner")
+        db.session.commit()
+        assert sorted(db.session.execute(select(
+            ItemTally.question_version_id, ItemTally.responses, ItemTally.correct)).all()) == sorted([
+            (items[0].question_version_id, 1, 1), (items[1].question_version_id, 1, 0)])
+        # A mock of blanks only adds nothing (and runs no empty statement).
+        blank = start_attempt(db.session, learner, track, NOW + timedelta(hours=1), seed=8)
+        finish_attempt(db.session, blank, NOW + timedelta(hours=2), by="learner")
+        db.session.commit()
+        assert sum(db.session.scalars(select(ItemTally.responses))) == 2

@@ -309,3 +309,16 @@ def test_the_lever_is_the_best_domain_of_all_though_only_the_likeliest_get_a_ful
             every.setattr(model, "LEVER_CANDIDATES", len(blueprint.weights))
             best = forecast(data, blueprint, NOW).lever
         assert (quick.domain, quick.probability) == (best.domain, best.probability)
+
+
+def test_the_lever_is_advice_only_when_it_moves_the_chance_a_point_or_more():
+    from quizapp.measure.forecast import LEVER_MIN_GAIN, Forecast, Lever
+
+    def said(before, after):
+        lever = Lever("a", 10, 2, 1, after)
+        return Forecast(answered=40, needed=0, probability=before, low=0, high=1, lever=lever).advice is lever
+
+    assert LEVER_MIN_GAIN == 0.01
+    assert said(0.0, 0.01) and said(0.40, 0.75)
+    assert not said(0.0, 0.009) and not said(1.0, 1.0) and not said(0.5, 0.4)
+    assert Forecast(answered=40, needed=0, probability=0.5, low=0, high=1).advice is None

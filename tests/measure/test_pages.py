@@ -118,3 +118,26 @@ def test_checked_practice_answers_count_toward_the_forecast(synced, learner):
               [(v, True, NOW - timedelta(minutes=n)) for n, v in enumerate(versions, start=1)]
               + [(versions[0], False, None)])
     assert "Answer at least 10 more questions on this track for a pass forecast (20 so far)." in text(learner.get("/"))
+
+
+def test_a_mock_left_blank_is_no_evidence_and_a_hopeless_forecast_says_nothing_empty(synced, learner):
+    # Two questions answered of a five-question mock, the rest left blank: two answers.
+    learner_id = user_id(synced)
+    [left] = [finished_attempt(synced, learner_id, NOW - timedelta(days=9), seed=40,
+                               right=lambda item, version: False)]
+    with synced.app_context():
+        from sqlalchemy import update
+
+        from quizapp.extensions import db
+        from quizapp.models import AttemptQuestion
+
+        db.session.execute(update(AttemptQuestion).where(AttemptQuestion.attempt_id == left,
+                                                         AttemptQuestion.position > 2).values(selected=[]))
+        db.session.commit()
+    assert "for a pass forecast (2 so far)" in text(learner.get("/"))
+    # Sixty answers, every one wrong: the chance is under 1 %, and so are both ends of its
+    # range and whatever a tenth more right answers would make it: none of them is said.
+    sit(synced, 12, right=lambda item, version: False)
+    track = text(learner.get("/tracks/test-architect"))
+    assert "Pass chance &lt;1 %</strong>" in track and "from your 62 answers" in track
+    assert "forecast-range" not in track and "What moves it most" not in track
