@@ -364,6 +364,35 @@ def test_the_timeline_lists_the_whole_attempt(synced, learner):
     assert other.get(f"/attempts/{attempt_id}/timeline").status_code == 404
 
 
+
+def test_an_event_sent_when_the_connection_returns_is_dated_when_it_happened(synced, learner):
+    # Offline at 0:20, back at 0:40: both reach the server at 0:40, the first
+    # saying it happened 20 s before. A day back at most, never before the start.
+    start = now_utc().replace(microsecond=0)
+    with time_machine.travel(start, tick=False):
+        attempt_id = start_exam(learner)
+        token = csrf_from(learner.get(f"/attempts/{attempt_id}/questions/1").get_data(as_text=True))
+
+    def event(body):
+        return learner.post(f"/attempts/{attempt_id}/events", content_type="application/json",
+                            data=json.dumps(body), headers={"X-CSRFToken": token})
+
+    with time_machine.travel(start + timedelta(seconds=40), tick=False):
+        for refused in ("20", -1, 86_401, True, 1.5, None):
+            response = event({"kind": "offline", "seconds_ago": refused})
+            assert response.status_code == 422 and "seconds_ago" in response.json["error"]
+        assert event({"kind": "offline", "seconds_ago": 20}).json == {"recorded": True}
+        assert event({"kind": "online", "seconds_ago": 0}).json == {"recorded": True}
+        assert event({"kind": "resync", "seconds_ago": 86_400}).json == {"recorded": True}
+        learner.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": token})
+        html = learner.get(f"/attempts/{attempt_id}/timeline").get_data(as_text=True)
+    rows = re.findall(r"<td>(\d+:\d\d)</td>\s*<td>\s*((?:Started|The page|The connection)[^<]*)", html)
+    assert [(at, what.strip()) for at, what in rows] == [
+        ("0:00", "Started (90 minutes allowed)"),
+        ("0:00", "The page re-synced its clock (after sleep or coming back to the tab)"),
+        ("0:20", "The page lost its connection"), ("0:40", "The connection came back")]
+
+
 def test_the_page_at_zero_is_recorded_as_the_one_that_submitted(synced, learner):
     attempt_id = start_exam(learner)
     token = csrf_from(learner.get(f"/attempts/{attempt_id}/questions/1").get_data(as_text=True))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import JSON, BigInteger, Integer, bindparam, func, insert, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -249,6 +249,13 @@ def finish_attempt(session: Session, attempt: Attempt, now: datetime, by: str) -
 # What the page may report for the timeline, and how many events one attempt may hold.
 PAGE_EVENTS = ("resync", "offline", "online")
 MAX_EVENTS = 500
+# How far back a page may date an event it could not send at once: a day.
+MAX_EVENT_AGE_SECONDS = 86_400
+
+
+def event_time(attempt: Attempt, now: datetime, seconds_ago: int) -> datetime:
+    """When a page-reported event happened: `seconds_ago` before `now`, never before the start."""
+    return max(attempt.started_at, now - timedelta(seconds=seconds_ago))
 
 
 def record_page_event(session: Session, attempt_id: int, kind: str, now: datetime) -> bool:

@@ -24,8 +24,9 @@ from ..models import Attempt, AttemptQuestion, QuestionTranslation, QuestionVers
 from . import bp
 from ..accommodations import accommodation_for, minutes_for
 from ..database import reads_first, write_transaction
-from .attempts import (PAGE_EVENTS, LoginProof, close_if_overdue, finish_attempt, in_progress_attempt,
-                       labels_for, plan_attempt, record_page_event, save_answer, store_attempt)
+from .attempts import (MAX_EVENT_AGE_SECONDS, PAGE_EVENTS, LoginProof, close_if_overdue, event_time,
+                       finish_attempt, in_progress_attempt, labels_for, plan_attempt, record_page_event,
+                       save_answer, store_attempt)
 from .access import ATTEMPT, POSITION, owned_attempt
 from .forms import AnswerForm, SaveRequest, StartForm, SubmitForm
 
@@ -299,9 +300,16 @@ def report_event(attempt_id: int):
     kind = body.get("kind") if isinstance(body, dict) else None
     if kind not in PAGE_EVENTS:
         return jsonify(error=_("Unknown event.")), 422
+    # An event seen while offline reaches the server when the connection is
+    # back: the page says how long ago it happened, by its own monotonic clock.
+    ago = body.get("seconds_ago", 0)
+    if type(ago) is not int or not 0 <= ago <= MAX_EVENT_AGE_SECONDS:
+        return jsonify(error=_("seconds_ago must be a whole number of seconds from 0 to %(max)s.",
+                               max=MAX_EVENT_AGE_SECONDS)), 422
     if not attempt.in_progress:
         return jsonify(error=_("This exam has ended.")), 409
-    if not record_page_event(db.session, attempt.id, kind, now_utc()):
+    now = now_utc()
+    if not record_page_event(db.session, attempt.id, kind, event_time(attempt, now, ago)):
         return jsonify(error=_("Too many events for one attempt.")), 429
     db.session.commit()
     return jsonify(recorded=True)

@@ -58,19 +58,22 @@
   // lost while offline is simply lost; answers are what must never be.
   // Events go one after another: sent at once, "offline" and "online" raced
   // each other to the server and the timeline could list the return first.
+  // Each carries how long ago it happened, by the page's monotonic clock: an
+  // "offline" sent when the connection returns is dated when it dropped.
   var pendingEvents = [];
   var eventsSent = Promise.resolve();
   function report(kind) {
     if (!autoSubmit || !autoSubmit.dataset.eventsUrl) { return; }
-    pendingEvents.push(kind);
+    pendingEvents.push({ kind: kind, at: performance.now() });
     if (navigator.onLine === false) { return; }
     var batch = pendingEvents; pendingEvents = [];
-    batch.forEach(function (k) {
+    batch.forEach(function (event) {
       eventsSent = eventsSent.then(function () {
+        var ago = Math.min(86400, Math.max(0, Math.round((performance.now() - event.at) / 1000)));
         return fetch(autoSubmit.dataset.eventsUrl, {
           method: "POST", credentials: "same-origin",
           headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf },
-          body: JSON.stringify({ kind: k })
+          body: JSON.stringify({ kind: event.kind, seconds_ago: ago })
         }).catch(function () {});
       });
     });

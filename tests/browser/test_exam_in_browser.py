@@ -10,9 +10,9 @@ from playwright.sync_api import expect
 from sqlalchemy import select, update
 
 from quizapp.extensions import db
-from quizapp.models import Attempt, AttemptQuestion, QuestionVersion, now_utc
+from quizapp.models import Attempt, AttemptEvent, AttemptQuestion, QuestionVersion, now_utc
 
-from ..conftest import PASSWORD, make_choose_two
+from ..conftest import PASSWORD, backdate, make_choose_two
 
 pytestmark = pytest.mark.browser
 
@@ -190,6 +190,29 @@ def test_a_save_refused_as_too_many_is_kept_and_sent_after_the_servers_retry_aft
     expect(status).to_have_text(re.compile(r"^Saved \d"))
     item = stored(live_app, attempt_id)[0][0]
     assert item.selected == [item.choice_order[1]]
+
+
+
+def test_the_timeline_dates_a_lost_connection_when_it_was_lost_not_when_it_came_back(page, live_app):
+    # The "lost" event can only be sent once the connection is back: the page
+    # says how long ago it happened. Lost for 20 s of the page's clock here.
+    attempt_id = register_and_start(page)
+    backdate(live_app, attempt_id, 10)  # ten minutes in: no date is held back at the start
+    page.clock.install()
+    page.reload()
+    ready(page)
+    page.context.set_offline(True)
+    expect(page.locator("#save-status")).to_contain_text("Connection lost")
+    page.clock.run_for(20_000)
+    with page.expect_request("**/events") as lost, page.expect_request("**/events"):
+        page.context.set_offline(False)
+    assert lost.value.post_data_json["kind"] == "offline"
+    assert 19 <= lost.value.post_data_json["seconds_ago"] <= 21
+    page.wait_for_timeout(500)
+    with live_app.app_context():
+        at = dict(db.session.execute(select(AttemptEvent.kind, AttemptEvent.at).where(
+            AttemptEvent.attempt_id == attempt_id, AttemptEvent.kind.in_(("offline", "online")))).all())
+    assert timedelta(seconds=18) <= at["online"] - at["offline"] <= timedelta(seconds=22)
 
 
 def test_answer_given_after_logging_out_elsewhere_is_kept_and_sent_after_logging_in(page, live_app):
