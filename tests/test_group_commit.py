@@ -8,6 +8,7 @@ behind it, so the batches are the same on every run.
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 
@@ -116,16 +117,21 @@ def test_saves_that_arrive_together_share_one_commit_and_are_all_kept(exam):
     assert {p: answers[p] for p in range(2, 6)} == {p: (["ABCD"[p % 4]], 1) for p in range(2, 6)}
 
 
-def test_practice_checks_and_saves_commit_with_the_exam_saves_around_them(exam):
+def test_practice_checks_and_saves_commit_with_the_exam_saves_around_them(exam, banks_dir):
     """A practice Check and a practice autosave queued behind an exam save go out in one
     commit; the check still scores, locks and answers with the key only once stored."""
     from quizapp.exams.attempts import labels_for
     from quizapp.models import PracticeItem, QuestionVersion
 
-    from .test_practice import start_practice
+    from .conftest import load_into, write_bank
 
     app, client, attempt_id, csrf = exam
-    session_id = start_practice(client, count="custom", custom_count="3")
+    # Practice on another track: on the exam's own it waits for the exam to end.
+    load_into(app, write_bank(banks_dir, slug="second-architect"))
+    response = client.post("/tracks/second-architect/practice", data={
+        "count": "custom", "custom_count": "3", "source": "any", "csrf_token": csrf})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    session_id = int(re.search(r"/practice/(\d+)/", response.headers["Location"]).group(1))
     with app.app_context():
         rows = db.session.execute(
             select(PracticeItem.position, PracticeItem.choice_order, QuestionVersion.answer)

@@ -13,7 +13,7 @@ from quizapp.extensions import db
 from quizapp.models import (Attempt, AttemptQuestion, PracticeItem, PracticeSession, Question, QuestionVersion,
                             ReviewCard, Track, now_utc)
 
-from .conftest import TEST_DATABASE_URL, csrf_from, load_into, start_exam, user_id
+from .conftest import TEST_DATABASE_URL, backdate, csrf_from, load_into, start_exam, user_id
 
 TRACK = "/tracks/test-architect"
 
@@ -388,12 +388,13 @@ def test_fixed_statement_counts_with_few_or_many_past_answers(synced, learner, c
     # Fifteen answers are too few for a pass chance, so home and track read no item
     # difficulties for it; with thousands they do, and nothing else grows.
     assert few == {**many, "home": many["home"] - 1, "track": many["track"] - 1}
-    # The check: the question with its session, key and card (ownership by
+    # The check: whether a mock is under way on the track (practice would show
+    # its answers), the question with its session, key and card (ownership by
     # the log-in inside it), the locking update, the card's upsert; on
     # PostgreSQL the last two are one statement. The save: read and
     # conditional update, as the exam's.
     postgresql = TEST_DATABASE_URL.startswith("postgresql")
-    assert many["check"] == (2 if postgresql else 3) and many["save"] == 2
+    assert many["check"] == (3 if postgresql else 4) and many["save"] == 2
     # Pages: the user first; home adds the tracks and the standing (due,
     # accuracy); the track page its row, the exam in progress, the standing,
     # the open sessions; the question the session, its items with versions,
@@ -401,7 +402,7 @@ def test_fixed_statement_counts_with_few_or_many_past_answers(synced, learner, c
     # Home and track also carry the pass forecast (2 statements) and, on the track, the accommodation.
     # A checked question adds the learner's latest report on it, for the report form's outcome line.
     assert many == {"home": 5, "track": 8, "start page": 2, "question": 4, "summary": 4, "history": 7,
-                   "save": 2, "check": 2 if postgresql else 3, "checked question": 5}, many
+                   "save": 2, "check": 3 if postgresql else 4, "checked question": 5}, many
 
 
 def test_scoring_a_mock_adds_one_statement_for_the_schedule_however_long(synced, learner, count_queries):
@@ -697,3 +698,44 @@ def test_a_checked_answer_is_explained_in_the_letters_the_learner_saw(app, banks
         assert said in client.get(f"/practice/{session_id}/questions/{position}").get_data(as_text=True)
         moved += letters["Bravo"] != "B"
     assert moved, "no draw moved an option: the test shows nothing"
+
+
+def test_no_practice_answers_on_a_track_while_its_mock_is_under_way(synced, learner, other_learner):
+    # A session started before the mock, and one the learner tries to start
+    # during it: neither shows an answer until the mock is submitted.
+    def answer(session_id, position):
+        """As many options as the question asks for."""
+        with synced.app_context():
+            choose = db.session.scalar(select(PracticeItem.choose).where(
+                PracticeItem.session_id == session_id, PracticeItem.position == position))
+        return {"selected": list("ABCDE"[:choose])}
+
+    before = start_practice(learner, count="custom", custom_count="3")
+    csrf = token(learner)
+    attempt_id = start_exam(learner)
+    refused = start_practice(learner, expect=409, count="10")
+    assert "Finish your mock exam on this track first" in refused.get_data(as_text=True)
+    response = check(learner, before, 1, answer(before, 1), csrf)
+    assert response.status_code == 409 and response.get_json()["resume_url"] == f"/attempts/{attempt_id}"
+    assert "explanation" not in response.get_json() and "key" not in response.get_json()
+    page = learner.get(f"/practice/{before}/questions/1").get_data(as_text=True)
+    assert learner.post(f"/practice/{before}/questions/1/check",
+                        data={"csrf_token": csrf_from(page), "choice": answer(before, 1)["selected"]}).status_code == 409
+    with synced.app_context():
+        assert db.session.scalar(select(PracticeItem.checked_at).where(
+            PracticeItem.session_id == before, PracticeItem.position == 1)) is None
+    # Another learner's exam does not hold this one back, nor this one theirs.
+    theirs = start_practice(other_learner, count="custom", custom_count="3")
+    assert check(other_learner, theirs, 1, answer(theirs, 1), token(other_learner)).status_code == 200
+    # Once the mock is submitted, practice goes on.
+    learner.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": csrf})
+    assert check(learner, before, 1, answer(before, 1), csrf).status_code == 200
+    start_practice(learner, count="10")
+    # And once a mock's time and grace have run out, though nobody closed it yet.
+    late = start_exam(learner)
+    assert check(learner, before, 2, answer(before, 2), csrf).status_code == 409
+    backdate(synced, late, 92)
+    with synced.app_context():
+        assert db.session.get(Attempt, late).status == "in_progress"
+    assert check(learner, before, 2, answer(before, 2), csrf).status_code == 200
+    start_practice(learner, count="10")

@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 
 from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..auth.login import live_cutoffs, session_token_hash
 from ..auth.sessions import session_is_live
-from ..database import write_transaction
+from ..database import reads_first, write_transaction
 from ..exam.explanations import in_shown_letters
-from ..exams.attempts import LoginProof, labels_for
+from ..exams.attempts import LoginProof, in_progress_attempt, labels_for, overdue
 from ..exams.forms import AnswerForm, SaveRequest
 from ..errors import not_stored
 from ..extensions import db, login_manager
 from ..forms import json_body
 from ..i18n import gettext as _
-from ..models import PracticeItem, PracticeSession, QuestionTranslation, QuestionVersion, Track, now_utc
+from ..models import (Attempt, AttemptStatus, PracticeItem, PracticeSession, QuestionTranslation, QuestionVersion,
+                      Track, UserSession, now_utc)
+from ..translatable import N_
 from ..report_form import ReportForm, send_report
 from ..reports import latest_reports
 from ..study.selection import SOURCE_TITLES, NoQuestions, Scope
@@ -60,14 +63,37 @@ def owned_session(session_id: int) -> PracticeSession:
     return practice
 
 
+# Practice shows each answer once checked; during a mock that would show the
+# answers of questions the mock may hold. Both take the grace into account: a
+# mock past its deadline and grace takes no more answers.
+MOCK_UNDER_WAY = N_("Finish your mock exam on this track first: practice shows the answers, "
+                    "and the exam may hold the same questions.")
+_MOCK_FOR_SESSION = (
+    select(Attempt.id)
+    .join(PracticeSession, (PracticeSession.user_id == Attempt.user_id) & (PracticeSession.track_id == Attempt.track_id))
+    .join(UserSession, UserSession.user_id == PracticeSession.user_id)
+    .where(PracticeSession.id == bindparam("session_id"), UserSession.token_hash == bindparam("token_hash"),
+           Attempt.status == AttemptStatus.IN_PROGRESS.value, Attempt.deadline > bindparam("cutoff"))
+    .limit(1))
+
+
+def _mock_under_way(track_id: int) -> bool:
+    """True while the current learner has a mock in progress on the track."""
+    attempt = in_progress_attempt(db.session, current_user.id, track_id)
+    return attempt is not None and not overdue(attempt, now_utc(), current_app.config["GRACE_SECONDS"])
+
+
 def _start(track: Track, scope: Scope, time_limit: int | None, language: str):
+    """The redirect to a new session's first question, or why there is none and its status."""
+    if _mock_under_way(track.id):
+        return None, (_(MOCK_UNDER_WAY), 409)
     try:
         practice = start_session(db.session, current_user.id, track, scope, now_utc(), time_limit,
                                  language=language)
     except NoQuestions as error:
         db.session.rollback()
         # The rule module's message is English, marked for translation.
-        return None, _(str(error))
+        return None, (_(str(error)), 422)
     db.session.commit()
     return redirect(url_for("practice.question", session_id=practice.id, position=1)), None
 
@@ -86,8 +112,9 @@ def start(slug: str):
                   source=form.source.data, count=form.question_count())
     response, problem = _start(track, scope, form.time_limit.data, form.language.data)
     if problem:
-        form.form_errors.append(problem)
-        return render_template("practice/start.html", track=track, form=form), 422
+        message, status = problem
+        form.form_errors.append(message)
+        return render_template("practice/start.html", track=track, form=form), status
     return response
 
 
@@ -215,6 +242,7 @@ def save(session_id: int, position: int):
 
 
 @bp.post(f"{SESSION}/questions/{POSITION}/check")
+@reads_first  # its one read must not take the writers' lock the batch waits for
 def check(session_id: int, position: int):
     """Check one question: score it, lock it, then return the result, key, explanation and links.
 
@@ -234,6 +262,14 @@ def check(session_id: int, position: int):
         if not form.validate():
             return _form_refused(session_id, position, form)
         selected, flagged = form.choice.data or [], form.flagged.data
+    mock = db.session.scalar(_MOCK_FOR_SESSION, {
+        "session_id": session_id, "token_hash": login.token_hash,
+        "cutoff": now_utc() - timedelta(seconds=current_app.config["GRACE_SECONDS"])})
+    db.session.rollback()  # nothing written: end the read, the batch takes the writers' lock
+    if mock is not None:
+        if request.is_json:
+            return jsonify(error=_(MOCK_UNDER_WAY), resume_url=url_for("exams.resume", attempt_id=mock)), 409
+        abort(409, _(MOCK_UNDER_WAY))
     try:
         result = _with_others(check_answer, session_id, position, login=login, selected=selected,
                               flagged=flagged, now=now_utc(), grace_seconds=current_app.config["GRACE_SECONDS"])
@@ -317,5 +353,6 @@ def missed(session_id: int):
     track = db.session.get(Track, practice.track_id)
     response, problem = _start(track, Scope(count=min(len(wrong), 100), only=tuple(wrong)), None, practice.language)
     if problem:
-        abort(422, problem)
+        message, status = problem
+        abort(status, message)
     return response
