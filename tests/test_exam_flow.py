@@ -366,9 +366,16 @@ def test_nothing_reveals_the_key_before_submission(synced, learner):
     assert "because Bravo is right" not in everything
     for word in ("is_correct", "correct answer", "Correct answer", "answer_key", '"answer"'):
         assert word not in everything, word
-    # The result, review and timeline pages refuse until submission.
+    # The result, review and timeline pages send the learner back to the exam
+    # until submission, saying why; a report on one of its questions is refused.
     for page in ("result", "review", "timeline"):
-        assert learner.get(f"/attempts/{attempt_id}/{page}").status_code == 404, page
+        response = learner.get(f"/attempts/{attempt_id}/{page}")
+        assert (response.status_code, response.headers["Location"]) == (302, f"/attempts/{attempt_id}"), page
+        assert "submit it to see the result" in learner.get(response.headers["Location"],
+                                                            follow_redirects=True).get_data(as_text=True)
+    report = learner.post(f"/attempts/{attempt_id}/questions/1/report",
+                          data={"csrf_token": csrf, "reason": "unclear"})
+    assert report.status_code == 404
 
 
 def test_concurrent_double_submit_scores_once(tmp_path, banks_dir):

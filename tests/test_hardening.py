@@ -100,6 +100,15 @@ def test_password_change_applies_the_password_rules(learner):
     assert "one of the most common" in response.get_data(as_text=True)
 
 
+def test_changing_to_the_same_password_is_refused_and_ends_no_session(synced, learner):
+    phone = synced.test_client()
+    Auth(phone).login()
+    response = change_password(learner, PASSWORD, PASSWORD)
+    assert response.status_code == 422
+    assert "Choose a new password, not the current one." in response.get_data(as_text=True)
+    assert phone.get("/history").status_code == 200
+
+
 def test_sessions_end_after_the_idle_timeout_and_the_absolute_lifetime(synced, learner):
     attempt_id = start_exam(learner)
     # Active through a whole exam: the page's clock calls keep the session alive.

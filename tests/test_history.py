@@ -168,7 +168,9 @@ def test_history_lists_newest_first_paginated_with_a_trend_point_per_attempt(syn
     assert first.count("UTC</time></td>") == 20 and "Page 1 of 3" in first and 'rel="next"' in first
     last = learner.get("/history?page=3").get_data(as_text=True)
     assert last.count("UTC</time></td>") == 3 and 'rel="prev"' in last
-    assert learner.get("/history?page=99").status_code == 200
+    # Past the last page (an old link): the last page, not "No attempts yet".
+    beyond = learner.get("/history?page=99")
+    assert beyond.status_code == 302 and beyond.headers["Location"] == "/history?page=3"
     assert learner.get("/history?page=abc").status_code == 200
 
 

@@ -231,3 +231,26 @@ def test_a_japanese_learner_starts_an_exam_in_japanese_unless_they_choose_englis
     response = client.post("/tracks/test-architect/start", data={"csrf_token": csrf_from(track_page)})
     attempt_id = int(re.search(r"/attempts/(\d+)", response.headers["Location"]).group(1))
     assert "日本語の問題文" in client.get(f"/attempts/{attempt_id}/questions/1").get_data(as_text=True)
+
+
+def test_a_japanese_learner_is_told_when_an_exams_questions_are_in_english_only(app, banks_dir, client):
+    load_into(app, banks_dir)  # the test track: English only
+    Auth(client).register()
+    japanese_interface(client)
+    note = "この試験の問題は、実際の試験と同じく英語のみです。"
+    assert note in client.get("/tracks/test-architect").get_data(as_text=True)
+    assert note in client.get("/").get_data(as_text=True)
+    translate_bank(banks_dir)  # now with Japanese: nothing to say
+    load_into(app, banks_dir)
+    assert note not in client.get("/tracks/test-architect").get_data(as_text=True)
+    assert note not in client.get("/").get_data(as_text=True)
+
+
+def test_the_shipped_professional_track_speaks_japanese_but_its_exam_stays_english():
+    from quizapp.banks import load_banks
+    from quizapp.config import DEFAULTS
+
+    tracks = {t.spec.slug: t.spec for t in load_banks(DEFAULTS["BANKS_DIR"]).tracks}
+    professional = tracks["professional-implementation-architect"]
+    assert professional.languages == ["en"]
+    assert set(professional.translations["ja"].domains) == {d.slug for d in professional.domains}

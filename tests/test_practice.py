@@ -739,3 +739,22 @@ def test_no_practice_answers_on_a_track_while_its_mock_is_under_way(synced, lear
         assert db.session.get(Attempt, late).status == "in_progress"
     assert check(learner, before, 2, answer(before, 2), csrf).status_code == 200
     start_practice(learner, count="10")
+
+
+def test_a_checked_question_marks_the_answer_and_the_learners_own_choice(synced, learner):
+    session_id = start_practice(learner, count="custom", custom_count="2")
+    csrf = token(learner)
+    (item, version), (other, other_version) = items(synced, session_id)
+    check(learner, session_id, 1, {"selected": wrong(item, version)}, csrf)
+    check(learner, session_id, 2, {"selected": right(other, other_version)}, csrf)
+    marks = lambda html: {label: (("answer" if "(the answer)" in rest else "") + ("mine" if "(your answer)" in rest else ""))
+                          for label, rest in re.findall(r'<span class="letter">([A-E])</span>(.*?)</label>', html, re.S)}
+    missed = marks(learner.get(f"/practice/{session_id}/questions/1").get_data(as_text=True))
+    assert {label for label, mark in missed.items() if "mine" in mark} == set(wrong(item, version))
+    assert {label for label, mark in missed.items() if "answer" in mark} == set(right(item, version))
+    hit = marks(learner.get(f"/practice/{session_id}/questions/2").get_data(as_text=True))
+    assert {label for label, mark in hit.items() if mark} == set(right(other, other_version))
+    assert all(mark == "answermine" for mark in hit.values() if mark)
+    # Before the check, nothing is marked.
+    fresh = start_practice(learner, count="custom", custom_count="1")
+    assert set(marks(learner.get(f"/practice/{fresh}/questions/1").get_data(as_text=True)).values()) == {""}

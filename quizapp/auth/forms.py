@@ -71,6 +71,11 @@ class PasswordChangeForm(Form):
         super().__init__(*args, **kwargs)
         self.account_email = account_email
 
+    def validate_password(self, field) -> None:
+        """A 'change' to the same password would end every other session and change nothing."""
+        if field.data and field.data == self.current.data:
+            raise ValidationError(_l("Choose a new password, not the current one."))
+
 
 class EndSessionsForm(Form):
     """Log out everywhere: only the CSRF token."""

@@ -6,7 +6,7 @@ import csv
 import io
 from collections import defaultdict
 
-from flask import Response, abort, current_app, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_login import current_user, login_required
 from sqlalchemy import bindparam, case, func, select
@@ -40,8 +40,14 @@ PRACTICE_SHOWN = 20
 def _finished(attempt_id: int) -> Attempt:
     attempt = owned_attempt(attempt_id)
     if attempt.in_progress:
-        # Nothing about answers may show before submission.
-        abort(404, _("This attempt is still in progress; submit it to see the result."))
+        # Nothing about answers may show before submission. A page (a bookmarked
+        # result, say) goes back to the exam, with the reason: a bare "not found"
+        # read as if the attempt were lost.
+        message = _("This attempt is still in progress; submit it to see the result.")
+        if request.method not in ("GET", "HEAD"):
+            abort(404, message)
+        flash(message, "info")
+        abort(redirect(url_for("exams.resume", attempt_id=attempt.id)))
     return attempt
 
 
@@ -178,6 +184,9 @@ def history():
     number = request.args.get("page", 1, type=int)
     page = db.paginate(_history_rows(), page=min(max(number, 1), MAX_PAGE),
                        per_page=current_app.config["HISTORY_PAGE_SIZE"], max_per_page=100, error_out=False)
+    if page.total and not page.items:
+        # Past the last page (an old link): the oldest attempts, not "No attempts yet".
+        return redirect(url_for("history.history", page=page.pages))
     finished = db.session.execute(
         select(Attempt.id, Attempt.track_id, Attempt.finished_at, Attempt.correct_count,
                Attempt.length, Attempt.passed, Attempt.pass_percent)
