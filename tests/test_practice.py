@@ -505,6 +505,23 @@ def test_a_session_ends_once(synced, learner):
         assert practice.finished_at == first
 
 
+def test_a_timed_session_is_closed_once_its_limit_and_grace_have_passed(synced, learner):
+    from quizapp.practice.sessions import close_if_over_time
+
+    timed = start_practice(learner, count="custom", custom_count="3", time_limit="5")
+    untimed = start_practice(learner, count="custom", custom_count="3")
+    with synced.app_context():
+        practice, open_ended = db.session.get(PracticeSession, timed), db.session.get(PracticeSession, untimed)
+        grace = synced.config["GRACE_SECONDS"]
+        last = practice.deadline + timedelta(seconds=grace)
+        assert close_if_over_time(db.session, practice, last, grace) is False and practice.finished_at is None
+        assert close_if_over_time(db.session, open_ended, last + timedelta(days=1), grace) is False
+        assert close_if_over_time(db.session, practice, last + timedelta(seconds=1), grace) is True
+        assert practice.finished_at == practice.deadline
+        # Closed already: nothing more to do.
+        assert close_if_over_time(db.session, practice, last + timedelta(minutes=1), grace) is False
+
+
 def test_older_saves_never_win_and_the_answer_history_keeps_each_change(synced, learner):
     session_id = start_practice(learner, count="custom", custom_count="2")
     (item, _), *_ = items(synced, session_id)
