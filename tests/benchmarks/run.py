@@ -20,7 +20,7 @@ import time
 import urllib.error
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import create_engine, insert, select, text, update
 from werkzeug.security import generate_password_hash
 
 from quizapp import create_app
@@ -337,6 +337,15 @@ def bursts(label: str, url: str) -> None:
         for learner in learners:
             learner.login()
         for phase, action in (("start", Learner.start), ("submit", Learner.submit)):
+            if phase == "submit":
+                # A class submitting at the end has answered its questions: every
+                # result page then forecasts (a blank question is no answer, and
+                # with none the page would only ask for more).
+                answered = create_engine(url)
+                with answered.begin() as conn:
+                    conn.execute(update(AttemptQuestion).where(AttemptQuestion.attempt_id.in_(
+                        [l.attempt_id for l in learners if l.attempt_id])).values(selected=["a"]))
+                answered.dispose()
             barrier = threading.Barrier(len(learners))
             timings = []
 
