@@ -505,6 +505,20 @@ def test_a_session_ends_once(synced, learner):
         assert practice.finished_at == first
 
 
+def test_a_session_drawn_without_a_language_is_in_english(synced, learner):
+    from quizapp.practice.sessions import start_session
+    from quizapp.study.selection import Scope
+
+    learner_id = user_id(synced)
+    with synced.app_context():
+        track = db.session.scalar(select(Track))
+        practice = start_session(db.session, learner_id, track, Scope(count=3), now_utc(), seed=1)
+        assert practice.language == "en"
+        assert start_session(db.session, learner_id, track, Scope(count=3), now_utc(), seed=1,
+                             language="ja").language == "ja"
+        db.session.rollback()
+
+
 def test_a_timed_session_is_closed_once_its_limit_and_grace_have_passed(synced, learner):
     from quizapp.practice.sessions import close_if_over_time
 

@@ -49,6 +49,8 @@ def test_each_reference_to_a_bank_key_is_read_in_the_shown_letter(written, read)
     "Options a and e",
     "answers a question",               # only "option" and "choice" name options
     "the premise is wrong",             # the e of a word
+    "so e is wrong",                    # not one of this question's keys
+    "e は誤り",
     "`a is wrong`",                     # code, not prose
     "account (s)",
     "(A)",                              # already a shown letter
