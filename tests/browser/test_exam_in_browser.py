@@ -109,12 +109,10 @@ def test_offline_answers_are_queued_and_sent_when_the_connection_returns(page, l
     assert item.selected == [item.choice_order[3]]
 
 
-def test_a_failed_save_is_retried_after_a_random_part_of_its_backoff(page, live_app):
-    # When the server restarts under a class, every open page fails at once; if
-    # all retried 1, 2, 4 ... s later they would all come back together. Each
-    # page waits between half and all of its backoff. The page's clock is
-    # Playwright's and its random numbers are pinned, so the waits are exact.
-    # A proxy's 503, without Retry-After: the page's own backoff alone.
+
+def saves_refused(page, **response):
+    """Start an exam on Playwright's clock, paused, with Math.random pinned at 0, and answer
+    every save with `response`; the attempt id and the answers each try carried."""
     attempt_id = register_and_start(page)
     page.add_init_script("Math.random = () => 0;")
     page.clock.install()
@@ -123,12 +121,21 @@ def test_a_failed_save_is_retried_after_a_random_part_of_its_backoff(page, live_
     page.clock.pause_at(page.evaluate("Date.now()") / 1000 + 1)  # seconds, in Python
     tries = []
 
-    def server_down(route):
+    def refuse(route):
         tries.append(route.request.post_data_json["selected"])
-        route.fulfill(status=503, json={"error": "down"})
+        route.fulfill(**response)
 
+    page.route("**/save", refuse)
+    return attempt_id, tries
+
+def test_a_failed_save_is_retried_after_a_random_part_of_its_backoff(page, live_app):
+    # When the server restarts under a class, every open page fails at once; if
+    # all retried 1, 2, 4 ... s later they would all come back together. Each
+    # page waits between half and all of its backoff. The page's clock is
+    # Playwright's and its random numbers are pinned, so the waits are exact.
+    # A proxy's 503, without Retry-After: the page's own backoff alone.
+    attempt_id, tries = saves_refused(page, status=503, json={"error": "down"})
     status = page.locator("#save-status")
-    page.route("**/save", server_down)
     page.locator("label[for=choice-D]").click()
     # The page says "retrying" as it sets the timer, so from here the wait runs.
     expect(status).to_contain_text("retrying")
@@ -156,20 +163,8 @@ def test_a_save_refused_as_too_many_is_kept_and_sent_after_the_servers_retry_aft
     # "not this answer". The page keeps the answer and sends it again, no
     # sooner than asked (its own backoff alone would retry within a second),
     # and spread over half as long again, since every page is told the same.
-    attempt_id = register_and_start(page)
-    page.add_init_script("Math.random = () => 0;")
-    page.clock.install()
-    page.reload()
-    ready(page)
-    page.clock.pause_at(page.evaluate("Date.now()") / 1000 + 1)  # seconds, in Python
-    tries = []
-
-    def rate_limited(route):
-        tries.append(route.request.post_data_json["selected"])
-        route.fulfill(status=429, headers={"Retry-After": "5"}, json={"error": "slow down"})
-
+    attempt_id, tries = saves_refused(page, status=429, headers={"Retry-After": "5"}, json={"error": "slow down"})
     status = page.locator("#save-status")
-    page.route("**/save", rate_limited)
     page.locator("label[for=choice-B]").click()
     expect(status).to_contain_text("retrying")
     page.clock.run_for(4900)
