@@ -22,10 +22,10 @@ from ..forms import json_body
 from ..i18n import gettext as _
 from ..models import (Attempt, AttemptStatus, PracticeItem, PracticeSession, QuestionTranslation, QuestionVersion,
                       Track, UserSession, now_utc)
-from ..translatable import N_
 from ..report_form import ReportForm, send_report
 from ..reports import latest_reports
 from ..study.selection import SOURCE_TITLES, NoQuestions, Scope
+from ..translatable import N_
 from . import bp
 from .forms import CheckRequest, SessionForm, StartPracticeForm
 from .sessions import (check_answer, close_if_over_time, finish_session, over_time, save_practice_answer,
