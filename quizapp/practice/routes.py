@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..auth.login import live_cutoffs, session_token_hash
 from ..auth.sessions import session_is_live
-from ..database import reads_first, write_transaction
+from ..database import write_transaction
 from ..exam.explanations import in_shown_letters
 from ..exams.attempts import LoginProof, in_progress_attempt, labels_for, overdue
 from ..exams.forms import AnswerForm, SaveRequest
@@ -20,21 +18,19 @@ from ..errors import not_stored
 from ..extensions import db, login_manager
 from ..forms import json_body
 from ..i18n import gettext as _
-from ..models import (Attempt, AttemptStatus, PracticeItem, PracticeSession, QuestionTranslation, QuestionVersion,
-                      Track, UserSession, now_utc)
+from ..models import PracticeItem, PracticeSession, QuestionTranslation, QuestionVersion, Track, now_utc
 from ..report_form import ReportForm, send_report
 from ..reports import latest_reports
 from ..study.selection import SOURCE_TITLES, NoQuestions, Scope
-from ..translatable import N_
 from . import bp
 from .forms import CheckRequest, SessionForm, StartPracticeForm
-from .sessions import (check_answer, close_if_over_time, finish_session, over_time, save_practice_answer,
-                       start_session, summarise)
+from .sessions import (MOCK_UNDER_WAY, check_answer, close_if_over_time, finish_session, over_time,
+                       save_practice_answer, start_session, summarise)
 
 SESSION = "/practice/<int(max=2147483647):session_id>"
 POSITION = "<int(min=1,max=999):position>"
 # Closed sessions and locked questions are conflicts with the stored state.
-STATUS = {"not_found": 404, "closed": 409, "locked": 409, "invalid": 422}
+STATUS = {"not_found": 404, "closed": 409, "locked": 409, "invalid": 422, "mock_under_way": 409}
 def _said(result) -> str:
     """A practice operation's message (marked where it is made) in the learner's language."""
     return _(result.message, **result.values)
@@ -63,22 +59,9 @@ def owned_session(session_id: int) -> PracticeSession:
     return practice
 
 
-# Practice shows each answer once checked; during a mock that would show the
-# answers of questions the mock may hold. Both take the grace into account: a
-# mock past its deadline and grace takes no more answers.
-MOCK_UNDER_WAY = N_("Finish your mock exam on this track first: practice shows the answers, "
-                    "and the exam may hold the same questions.")
-_MOCK_FOR_SESSION = (
-    select(Attempt.id)
-    .join(PracticeSession, (PracticeSession.user_id == Attempt.user_id) & (PracticeSession.track_id == Attempt.track_id))
-    .join(UserSession, UserSession.user_id == PracticeSession.user_id)
-    .where(PracticeSession.id == bindparam("session_id"), UserSession.token_hash == bindparam("token_hash"),
-           Attempt.status == AttemptStatus.IN_PROGRESS.value, Attempt.deadline > bindparam("cutoff"))
-    .limit(1))
-
-
 def _mock_under_way(track_id: int) -> bool:
-    """True while the current learner has a mock in progress on the track."""
+    """True while the current learner has a mock in progress on the track, its time
+    and grace not run out: practice would show answers the mock may hold."""
     attempt = in_progress_attempt(db.session, current_user.id, track_id)
     return attempt is not None and not overdue(attempt, now_utc(), current_app.config["GRACE_SECONDS"])
 
@@ -209,6 +192,8 @@ def _refused(result, login: LoginProof):
     if result.status == "not_found" and not session_is_live(
             db.session, login.token_hash, live_cutoffs(now_utc())):
         return login_manager.unauthorized()
+    if result.status == "mock_under_way":
+        return jsonify(error=_said(result), resume_url=url_for("exams.resume", attempt_id=result.attempt_id)), 409
     return jsonify(error=_said(result)), STATUS[result.status]
 
 
@@ -242,7 +227,6 @@ def save(session_id: int, position: int):
 
 
 @bp.post(f"{SESSION}/questions/{POSITION}/check")
-@reads_first  # its one read must not take the writers' lock the batch waits for
 def check(session_id: int, position: int):
     """Check one question: score it, lock it, then return the result, key, explanation and links.
 
@@ -262,14 +246,6 @@ def check(session_id: int, position: int):
         if not form.validate():
             return _form_refused(session_id, position, form)
         selected, flagged = form.choice.data or [], form.flagged.data
-    mock = db.session.scalar(_MOCK_FOR_SESSION, {
-        "session_id": session_id, "token_hash": login.token_hash,
-        "cutoff": now_utc() - timedelta(seconds=current_app.config["GRACE_SECONDS"])})
-    db.session.rollback()  # nothing written: end the read, the batch takes the writers' lock
-    if mock is not None:
-        if request.is_json:
-            return jsonify(error=_(MOCK_UNDER_WAY), resume_url=url_for("exams.resume", attempt_id=mock)), 409
-        abort(409, _(MOCK_UNDER_WAY))
     try:
         result = _with_others(check_answer, session_id, position, login=login, selected=selected,
                               flagged=flagged, now=now_utc(), grace_seconds=current_app.config["GRACE_SECONDS"])

@@ -20,7 +20,8 @@ from ..exam import scoring
 from ..exam.explanations import in_shown_letters
 from ..translatable import N_
 from ..exams.attempts import LoginProof, keys_for, labels_for
-from ..models import PracticeItem, PracticeSession, Question, QuestionVersion, ReviewCard, Track, UserSession
+from ..models import (Attempt, AttemptStatus, PracticeItem, PracticeSession, Question, QuestionVersion, ReviewCard,
+                      Track, UserSession)
 from ..reviews import (CARD_COLUMNS, VALUES, Answer, answer_changed, card_row, stored_state, upsert_cards,
                        upsert_statement)
 from ..study.selection import History, Pool, Scope, select_questions
@@ -106,6 +107,7 @@ _sessions = PracticeSession.__table__
 _logins = UserSession.__table__
 _versions = QuestionVersion.__table__
 _cards = ReviewCard.__table__
+_attempts = Attempt.__table__
 
 
 # Called only while the module is imported, to build the statements below: mutmut's
@@ -126,9 +128,18 @@ _ITEM = (_items.c.id, _items.c.choice_order, _items.c.choose, _items.c.selected,
 _WHERE_ITEM = (_sessions.c.id == bindparam("session_id"), _items.c.position == bindparam("position"))
 _READ_FOR_SAVE = {how: _owned(select(*_ITEM).join(_sessions, _sessions.c.id == _items.c.session_id)
                               .where(*_WHERE_ITEM), how) for how in ("user", "login")}
+# Practice shows each answer once checked; during a mock that would show the
+# answers of questions the mock may hold. So the check reads, in the same
+# statement, the learner's mock under way on the track: in progress, and its
+# deadline and grace not passed (after them it takes no more answers).
+_MOCK_UNDER_WAY = (
+    select(_attempts.c.id)
+    .where(_attempts.c.user_id == _sessions.c.user_id, _attempts.c.track_id == _sessions.c.track_id,
+           _attempts.c.status == AttemptStatus.IN_PROGRESS.value, _attempts.c.deadline > bindparam("mock_cutoff"))
+    .limit(1).scalar_subquery().label("mock_id"))
 _READ_FOR_CHECK = {how: _owned(
     select(*_ITEM, _items.c.flagged, _sessions.c.user_id, _sessions.c.track_id, _versions.c.question_id,
-           _versions.c.answer, _versions.c.explanation, _versions.c.references, *CARD_COLUMNS)
+           _versions.c.answer, _versions.c.explanation, _versions.c.references, _MOCK_UNDER_WAY, *CARD_COLUMNS)
     .join(_sessions, _sessions.c.id == _items.c.session_id)
     .join(_versions, _versions.c.id == _items.c.question_version_id)
     .outerjoin(_cards, (_cards.c.user_id == _sessions.c.user_id) & (_cards.c.question_id == _versions.c.question_id))
@@ -175,7 +186,8 @@ def _params(session_id: int, position: int, user_id: int | None, login: LoginPro
 class PracticeResult:
     """What happened to a save or a check.
 
-    status: "saved", "stale", "checked", "not_found", "closed", "locked", "invalid".
+    status: "saved", "stale", "checked", "not_found", "closed", "locked", "invalid",
+    "mock_under_way" (with the mock's attempt id).
     """
 
     status: str
@@ -187,6 +199,7 @@ class PracticeResult:
     key: list[str] = field(default_factory=list)
     explanation: str = ""
     references: list[str] = field(default_factory=list)
+    attempt_id: int | None = None
 
 
 CLOSED = N_("This practice session has ended; answers can no longer change.")
@@ -250,6 +263,10 @@ def save_practice_answer(
     return PracticeResult("saved", seq=new_seq)
 
 
+MOCK_UNDER_WAY = N_("Finish your mock exam on this track first: practice shows the answers, "
+                    "and the exam may hold the same questions.")
+
+
 def check_answer(
     session: Session, *, session_id: int, position: int, selected: Sequence[str] | None, flagged: bool | None,
     now: datetime, grace_seconds: int, user_id: int | None = None, login: LoginProof | None = None,
@@ -257,14 +274,17 @@ def check_answer(
     """Score one question, lock it, schedule its review; only then say how it went.
 
     `selected` (shown letters) is the answer to check; None checks the saved
-    one. Three statements: the question with its session, key and review card
-    (ownership included); the locking update; the review card's upsert. On
-    PostgreSQL the last two are one statement, so two.
+    one. Three statements: the question with its session, key, review card and
+    any mock under way on the track (ownership included); the locking update;
+    the review card's upsert. On PostgreSQL the last two are one statement, so two.
     """
     how, params = _params(session_id, position, user_id, login)
+    params["mock_cutoff"] = now - timedelta(seconds=grace_seconds)
     row = session.execute(_READ_FOR_CHECK[how], params).one_or_none()
     if row is None:
         return PracticeResult("not_found", NOT_FOUND)
+    if row.mock_id is not None:
+        return PracticeResult("mock_under_way", MOCK_UNDER_WAY, attempt_id=row.mock_id)
     if not accepts_answers(row.deadline, row.finished_at, now, grace_seconds):
         return PracticeResult("closed", CLOSED)
     if row.checked_at is not None:
