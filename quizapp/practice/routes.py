@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..auth.login import live_cutoffs, session_token_hash
 from ..auth.sessions import session_is_live
 from ..database import write_transaction
+from ..exam import clock
 from ..exam.explanations import in_shown_letters
 from ..exams.attempts import LoginProof, in_progress_attempt, labels_for, overdue
 from ..exams.forms import AnswerForm, SaveRequest
@@ -139,12 +140,15 @@ def _question_page(practice: PracticeSession, position: int, form: AnswerForm, s
     # With the key shown, the learner may report the question: the outcome of their last
     # report on this version, and the form while none is open (one statement more).
     filed = latest_reports(db.session, current_user.id, [version.id]).get(version.id) if checked else None
+    # A time limit counts down on the page from the server's clock, as an exam's does.
+    remaining = (clock.remaining_seconds(practice.deadline, now_utc())
+                 if practice.deadline and practice.in_progress else None)
     return render_template(
         "practice/question.html", practice=practice, item=item, choices=choices,
         stem=translation.stem if translation else version.stem,
         untranslated=practice.language != "en" and translation is None,
         text_language=practice.language if translation else "en",
-        items=[i for i, _ in rows], form=form, feedback=feedback,
+        items=[i for i, _ in rows], form=form, feedback=feedback, remaining=remaining,
         open=practice.in_progress and not checked, filed=filed, report_form=ReportForm()), status
 
 

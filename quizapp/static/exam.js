@@ -42,7 +42,8 @@
   }
 
   function syncClock() {
-    if (!bar || !bar.dataset.remaining) { return; }
+    // A practice session's limit has no clock to ask: its page loads with the time left.
+    if (!bar || !bar.dataset.remaining || !bar.dataset.clockUrl) { return; }
     fetch(bar.dataset.clockUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (data) {
@@ -101,7 +102,8 @@
     }
   }
 
-  // Only an exam has a clock: the practice page's bar carries the words but no time.
+  // An exam has a clock, and a practice session with a time limit; other
+  // practice pages' bar carries the words but no time.
   if (bar && bar.dataset.remaining) {
     setRemaining(parseInt(bar.dataset.remaining, 10));
     // Warnings already passed before this page loaded are not repeated.

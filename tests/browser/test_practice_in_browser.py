@@ -208,3 +208,42 @@ def test_report_from_practice_feedback_keeps_the_page_keys_out_of_the_form(page,
     ready(page)
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Question 2 of 2")).to_be_visible()
+
+
+def test_a_time_limit_counts_down_and_ends_the_session_at_zero(page, live_app):
+    from quizapp.models import PracticeSession, now_utc
+
+    register_and_log_in(page)
+    page.goto("/tracks/test-architect/practice")
+    page.get_by_label("Custom", exact=True).check()
+    page.get_by_label("Custom number of questions (1 to 100)").fill("3")
+    page.get_by_label(re.compile("^Time limit in minutes")).fill("5")
+    page.get_by_role("button", name="Start practice").click()
+    ready(page)
+    session_id = int(re.search(r"/practice/(\d+)/", page.url).group(1))
+    # The time left, from the server's deadline, counting down.
+    expect(page.locator("#timer-value")).to_have_text(re.compile(r"^0:0[45]:\d\d$"))
+    first = page.locator("#timer-value").text_content()
+    expect(page.locator("#timer-value")).not_to_have_text(first, timeout=3_000)
+    # Near the end (moved in the database): an answer chosen now is saved, and at
+    # zero the session ends by itself and shows its results.
+    with live_app.app_context():
+        db.session.get(PracticeSession, session_id).deadline = now_utc() + timedelta(seconds=4)
+        db.session.commit()
+    page.reload()
+    ready(page)
+    page.keyboard.press("a")
+    expect(page.locator("#save-status")).to_have_text(re.compile(r"^Saved \d"))
+    page.wait_for_url(re.compile(rf"/practice/{session_id}/summary$"), timeout=15_000)
+    with live_app.app_context():
+        practice = db.session.get(PracticeSession, session_id)
+        assert practice.finished_at == practice.deadline
+    item = stored(live_app, session_id)[0][0]
+    assert item.selected == [item.choice_order[0]]
+    # Untimed sessions show no clock.
+    page.goto("/tracks/test-architect/practice")
+    page.get_by_label("Custom", exact=True).check()
+    page.get_by_label("Custom number of questions (1 to 100)").fill("1")
+    page.get_by_role("button", name="Start practice").click()
+    ready(page)
+    expect(page.locator("#timer")).to_have_count(0)
