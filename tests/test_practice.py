@@ -748,6 +748,7 @@ def test_no_practice_answers_on_a_track_while_its_mock_is_under_way(synced, lear
     assert "Finish your mock exam on this track first" in refused.get_data(as_text=True)
     response = check(learner, before, 1, answer(before, 1), csrf)
     assert response.status_code == 409 and response.get_json()["resume_url"] == f"/attempts/{attempt_id}"
+    assert response.get_json()["error"].startswith("Finish your mock exam on this track first")
     assert "explanation" not in response.get_json() and "key" not in response.get_json()
     page = learner.get(f"/practice/{before}/questions/1").get_data(as_text=True)
     assert learner.post(f"/practice/{before}/questions/1/check",
