@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
+import json
+import re
 
 from flask import Flask, Response, abort, current_app, request
 
@@ -22,6 +24,24 @@ def _has_nul(multidict) -> bool:
     return any("\x00" in value for values in multidict.listvalues() for value in values)
 
 
+# A JSON escape of a UTF-16 surrogate (\ud800 to \udfff). A pair stands for one
+# character and decodes to it; a lone one decodes to a string no database,
+# hash or response can encode (UnicodeEncodeError, a 500).
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _has_lone_surrogate(data: bytes) -> bool:
+    if not _SURROGATE_ESCAPE.search(data):
+        return False
+    try:
+        json.dumps(json.loads(data), ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    except ValueError:
+        return False  # not JSON at all: the view says so
+    return False
+
+
 def register(app: Flask) -> None:
     """Install the request hooks that set headers and transaction intent."""
 
@@ -33,6 +53,8 @@ def register(app: Flask) -> None:
                 request.mimetype in FORM_TYPES and _has_nul(request.form)) or (
                 request.is_json and (b"\x00" in request.get_data() or b"\\u0000" in request.get_data())):
             abort(400, _("Text with a NUL character is not accepted."))
+        if request.is_json and _has_lone_surrogate(request.get_data()):
+            abort(400, _("Text that is not valid Unicode is not accepted."))
 
     @app.before_request
     def _mark_write_intent() -> None:

@@ -438,6 +438,42 @@ def test_a_deeply_nested_save_body_is_400(synced, learner):
     assert response.status_code in (400, 422)
 
 
+@pytest.mark.parametrize("path, fields", [
+    ("/auth/login", {"email": "learner@example.com", "password": "x\ud800"}),
+    ("/auth/register", {"email": "new@example.com", "password": "x\ud800", "confirm": "x\ud800"}),
+    ("/account/password", {"current_password": "x\ud800", "new_password": "y", "confirm": "y"}),
+    ("/language", {"locale": "ja", "next": "/\udfff"}),
+    ("/attempts/{attempt}/questions/1/report", {"kind": "wrong-key", "comment": "\ud800"}),
+    ("/attempts/{attempt}/questions/1/save", {"seq": 1, "selected": ["A"], "note": "\ud83d"}),
+])
+def test_a_lone_surrogate_in_a_json_body_is_400_and_changes_nothing(synced, learner, path, fields):
+    # A JSON escape of half a UTF-16 pair decodes to text nothing can encode:
+    # the database, the password hash and the redirect each raised (a 500), and
+    # /language stored the locale first. A whole pair is a character like any other.
+    attempt_id = start_exam(learner)
+    token = csrf_from(learner.get(f"/attempts/{attempt_id}/questions/1").get_data(as_text=True))
+    url = path.format(attempt=attempt_id)
+    body = json.dumps({**fields, "csrf_token": token}, ensure_ascii=True).replace("\\\\u", "\\u")
+    with synced.app_context():
+        before = [db.session.scalar(select(func.count()).select_from(table)) for table in db.metadata.sorted_tables]
+    response = learner.post(url, data=body, content_type="application/json",
+                            headers={"X-CSRFToken": token, "Accept": "application/json"})
+    assert response.status_code == 400, response.get_data(as_text=True)[:300]
+    assert "not valid Unicode" in response.get_data(as_text=True)
+    with synced.app_context():
+        assert [db.session.scalar(select(func.count()).select_from(table))
+                for table in db.metadata.sorted_tables] == before
+    assert 'lang="en"' in learner.get("/").get_data(as_text=True)
+    # A whole pair (an emoji) is text like any other: a wrong password, not a bad request.
+    stranger = synced.test_client()
+    token = csrf_from(stranger.get("/auth/login").get_data(as_text=True))
+    whole = json.dumps({"email": "learner@example.com", "password": "wrong\U0001F600", "csrf_token": token})
+    assert "\\ud83d\\ude00" in whole
+    response = stranger.post("/auth/login", data=whole, content_type="application/json",
+                             headers={"X-CSRFToken": token})
+    assert response.status_code == 401 and "not valid Unicode" not in response.get_data(as_text=True)
+
+
 def test_head_on_a_question_page_is_200(synced, learner):
     attempt_id = start_exam(learner)
     assert learner.head(f"/attempts/{attempt_id}/questions/1").status_code == 200
