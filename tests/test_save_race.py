@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 
@@ -122,3 +123,58 @@ def test_a_form_post_racing_an_autosave_ends_above_it(synced, learner):
     with synced.app_context():
         item = db.session.get(AttemptQuestion, item_id)
         assert item.selected == [order[2]] and item.save_seq == 8
+
+
+def overtaken(client, app, page_url, save_url, table, where):
+    """Two windows on one question: the second saves D; the first, opened before it,
+    posts its A and moves on. Returns the stored (selected, save_seq) after each step."""
+    from .conftest import csrf_from
+
+    page = client.get(page_url).get_data(as_text=True)
+    csrf = csrf_from(page)
+    seen = int(re.search(r'name="seq" id="page-seq" value="(\d+)"', page).group(1))
+    with app.app_context():
+        order = db.session.scalar(select(table.choice_order).where(*where))
+
+    def stored():
+        with app.app_context():
+            row = db.session.execute(select(table.selected, table.save_seq).where(*where)).one()
+            return [order.index(k) for k in row.selected], row.save_seq
+
+    other = client.post(save_url, json={"seq": seen + 1, "selected": ["D"]}, headers={"X-CSRFToken": csrf})
+    assert other.status_code == 200 and other.get_json()["saved"] is True
+    # The first window's page still says what it saw: its post does not undo D.
+    stale = client.post(page_url, data={"csrf_token": csrf, "choice": ["A"], "go": "next", "seq": str(seen)})
+    after_stale = stored()
+    told = client.get(stale.headers["Location"]).get_data(as_text=True)
+    # Reloaded, it has seen D's save: now its answer is the newer one.
+    fresh = client.post(page_url, data={"csrf_token": csrf, "choice": ["A"], "go": "stay", "seq": str(seen + 1)})
+    return stale, after_stale, told, fresh, stored()
+
+
+def test_a_page_another_window_overtook_does_not_undo_its_answer_in_an_exam(synced, learner):
+    from .conftest import start_exam
+
+    attempt_id = start_exam(learner)
+    stale, after_stale, told, fresh, final = overtaken(
+        learner, synced, f"/attempts/{attempt_id}/questions/1", f"/attempts/{attempt_id}/questions/1/save",
+        AttemptQuestion, (AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.position == 1))
+    assert stale.status_code == 302 and stale.headers["Location"].endswith("/questions/2")
+    assert after_stale == ([3], 1)
+    assert "Question 1 was answered in another window after this page opened" in told
+    assert fresh.status_code == 302 and final == ([0], 2)
+
+
+def test_a_page_another_window_overtook_does_not_undo_its_answer_in_practice(synced, learner):
+    from quizapp.models import PracticeItem
+
+    from .test_practice import start_practice
+
+    session_id = start_practice(learner, count="custom", custom_count="2")
+    stale, after_stale, told, fresh, final = overtaken(
+        learner, synced, f"/practice/{session_id}/questions/1", f"/practice/{session_id}/questions/1/save",
+        PracticeItem, (PracticeItem.session_id == session_id, PracticeItem.position == 1))
+    assert stale.status_code == 302 and stale.headers["Location"].endswith("/questions/2")
+    assert after_stale == ([3], 1)
+    assert "Question 1 was answered in another window after this page opened" in told
+    assert fresh.status_code == 302 and final == ([0], 2)

@@ -360,14 +360,28 @@ _WRITE_SAVE = (
             save_seq=func.coalesce(bindparam("seq", type_=BigInteger), _items.c.save_seq + 1))
     .returning(_items.c.save_seq)
 )
-# A plain form post (seq None) always applies.
+# A plain form post (seq None) from a page that says nothing of what it saw always applies.
 _ALWAYS = 2**62
+
+
+# What a form post from an overtaken page is told (its answer was not stored).
+OVERTAKEN = N_("Question %(n)s was answered in another window after this page opened: "
+               "the newer answer is kept.")
+
+
+def newer_than(seq: int | None, seen_seq: int | None) -> int:
+    """The stored seq must be below this for a save to apply: an autosave's own
+    seq; a form post's page's newest seen, plus one (what it saw it may replace)."""
+    if seq is not None:
+        return seq
+    return _ALWAYS if seen_seq is None else seen_seq + 1
 
 
 def save_answer(
     session: Session, *, attempt_id: int, position: int, seq: int | None,
     selected: list[str], flagged: bool, struck: list[str], seconds_spent: int | None,
     now: datetime, grace_seconds: int, user_id: int | None = None, login: LoginProof | None = None,
+    seen_seq: int | None = None,
 ) -> SaveResult:
     """Store one question's answer, flag and strike-outs.
 
@@ -375,7 +389,9 @@ def save_answer(
     `selected` and `struck` are shown letters. A save whose `seq` is not newer
     than the stored one is acknowledged but not applied, so a retried or
     reordered request never overwrites a newer answer. `seq=None` (a plain
-    form post) always applies. The time figure is capped at the time the
+    form post) applies unless a save newer than `seen_seq`, the newest its page
+    had seen, is stored: a page another window overtook does not undo its
+    answer. The time figure is capped at the time the
     attempt has run: the page's clock is the learner's, not ours.
     """
     params = {"attempt_id": attempt_id, "position": position}
@@ -416,7 +432,7 @@ def save_answer(
     if seconds_spent is not None:
         seconds_spent = min(seconds_spent, clock.seconds_run(started_at, deadline, now))
     new_seq = connection.execute(_WRITE_SAVE, {
-        "item_id": item_id, "newer_than": _ALWAYS if seq is None else seq, "seq": seq,
+        "item_id": item_id, "newer_than": newer_than(seq, seen_seq), "seq": seq,
         "new_selected": keys, "new_flagged": flagged,
         "new_struck": sorted(set(struck_keys), key=choice_order.index), "new_changes": changes,
         "new_seconds_spent": seconds_spent,

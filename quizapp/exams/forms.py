@@ -41,6 +41,10 @@ class SubmitForm(Form):
     by = HiddenField()
 
 
+# Fits the database's integer; the server caps a figure at the time actually run.
+MAX_SECONDS = 2**31 - 1
+
+
 class AnswerForm(Form):
     """The question page without JavaScript: answer, flag, strike-outs, where to go."""
 
@@ -49,7 +53,11 @@ class AnswerForm(Form):
     struck = SelectMultipleField(choices=list(LABELS),
                                  validate_choice=True)
     flagged = BooleanField()
-    seconds_spent = IntegerField(validators=[Optional(), NumberRange(min=0, max=24 * 3600)])
+    # Any figure: the server caps it at the time the attempt has run. A bound here
+    # refused the whole answer once a page's figure passed it.
+    seconds_spent = IntegerField(validators=[Optional(), NumberRange(min=0, max=MAX_SECONDS)])
+    # The newest save the page had seen: an older page's post does not undo a newer answer.
+    seq = IntegerField(validators=[Optional(), NumberRange(min=0, max=2**53)])
     # \Z, not $: "next\n" must not pass (Python's $ matches before a final newline).
     go = StringField(validators=[Optional(), Regexp(r"\A(prev|next|summary|stay|\d{1,3})\Z",
                                                     message=_l("Unknown destination."))])
@@ -64,4 +72,4 @@ class SaveRequest(BaseModel):
     selected: list[str] = Field(max_length=6)
     flagged: bool = False
     struck: list[str] = Field(default_factory=list, max_length=6)
-    seconds_spent: int | None = Field(default=None, ge=0, le=24 * 3600)
+    seconds_spent: int | None = Field(default=None, ge=0, le=MAX_SECONDS)

@@ -24,7 +24,7 @@ from ..models import Attempt, AttemptQuestion, QuestionTranslation, QuestionVers
 from . import bp
 from ..accommodations import accommodation_for, minutes_for
 from ..database import reads_first, write_transaction
-from .attempts import (MAX_EVENT_AGE_SECONDS, PAGE_EVENTS, LoginProof, close_if_overdue, event_time,
+from .attempts import (MAX_EVENT_AGE_SECONDS, OVERTAKEN, PAGE_EVENTS, LoginProof, close_if_overdue, event_time,
                        finish_attempt, in_progress_attempt, labels_for, plan_attempt, record_page_event,
                        save_answer, store_attempt)
 from .access import ATTEMPT, POSITION, owned_attempt
@@ -196,8 +196,9 @@ def question(attempt_id: int, position: int):
         return _question_page(attempt, position, form.choice.errors, 422)
     result = save_answer(
         db.session, user_id=current_user.id, attempt_id=attempt.id, position=position, seq=None,
-        selected=form.choice.data or [], flagged=form.flagged.data, struck=form.struck.data or [],
-        seconds_spent=form.seconds_spent.data, now=now_utc(), grace_seconds=current_app.config["GRACE_SECONDS"])
+        seen_seq=form.seq.data, selected=form.choice.data or [], flagged=form.flagged.data,
+        struck=form.struck.data or [], seconds_spent=form.seconds_spent.data, now=now_utc(),
+        grace_seconds=current_app.config["GRACE_SECONDS"])
     if result.status == "not_found":
         abort(404, _(result.message))
     if result.status == "invalid":
@@ -207,6 +208,8 @@ def question(attempt_id: int, position: int):
     if result.status == "closed":
         flash(_(result.message), "warning")
         return redirect(url_for("history.result", attempt_id=attempt.id))
+    if result.status == "stale":
+        flash(_(OVERTAKEN, n=position), "warning")
     go = (form.go.data or "").strip() or "stay"
     if go == "summary":
         return redirect(url_for("exams.summary", attempt_id=attempt.id))

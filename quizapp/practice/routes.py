@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -13,7 +13,7 @@ from ..auth.sessions import session_is_live
 from ..database import write_transaction
 from ..exam import clock
 from ..exam.explanations import in_shown_letters
-from ..exams.attempts import LoginProof, in_progress_attempt, labels_for, overdue
+from ..exams.attempts import OVERTAKEN, LoginProof, in_progress_attempt, labels_for, overdue
 from ..exams.forms import AnswerForm, SaveRequest
 from ..errors import not_stored
 from ..extensions import db, login_manager
@@ -164,7 +164,7 @@ def question(session_id: int, position: int):
         return _question_page(practice, position, form, 422)
     result = save_practice_answer(
         db.session, user_id=current_user.id, session_id=practice.id, position=position, seq=None,
-        selected=form.choice.data or [], flagged=form.flagged.data, struck=form.struck.data or [],
+        seen_seq=form.seq.data, selected=form.choice.data or [], flagged=form.flagged.data, struck=form.struck.data or [],
         seconds_spent=form.seconds_spent.data, now=now_utc(), grace_seconds=current_app.config["GRACE_SECONDS"])
     if result.status in ("not_found", "invalid"):
         db.session.rollback()
@@ -174,6 +174,8 @@ def question(session_id: int, position: int):
         return _question_page(practice, position, form, 422)
     db.session.commit()
     # A locked or closed question only moves on: nothing of it changes.
+    if result.status == "stale":
+        flash(_(OVERTAKEN, n=position), "warning")
     go = (form.go.data or "").strip() or "stay"
     if go == "summary":
         return redirect(url_for("practice.summary", session_id=practice.id))

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from ..exam import scoring
 from ..exam.explanations import in_shown_letters
 from ..translatable import N_
-from ..exams.attempts import LoginProof, keys_for, labels_for
+from ..exams.attempts import LoginProof, keys_for, labels_for, newer_than
 from ..models import (Attempt, AttemptStatus, PracticeItem, PracticeSession, Question, QuestionVersion, ReviewCard,
                       Track, UserSession)
 from ..reviews import (CARD_COLUMNS, VALUES, Answer, answer_changed, card_row, stored_state, upsert_cards,
@@ -168,7 +168,6 @@ _WRITE_CHECK = (
 _LOCKED = _WRITE_CHECK.returning(_items.c.id).cte("locked")
 _LOCK_AND_SCHEDULE = upsert_cards(
     postgresql.insert, select(*VALUES.values(), literal(1)).select_from(_LOCKED)).returning(_cards.c.id)
-_ALWAYS = 2**62
 
 
 def _params(session_id: int, position: int, user_id: int | None, login: LoginProof | None):
@@ -227,12 +226,13 @@ def _changes(changes: list, stored: list[str], keys: list[str], started_at: date
 def save_practice_answer(
     session: Session, *, session_id: int, position: int, seq: int | None, selected: Sequence[str],
     flagged: bool, struck: Sequence[str], seconds_spent: int | None, now: datetime, grace_seconds: int,
-    user_id: int | None = None, login: LoginProof | None = None,
+    user_id: int | None = None, login: LoginProof | None = None, seen_seq: int | None = None,
 ) -> PracticeResult:
     """Store an unchecked question's answer, flag and strike-outs (two statements).
 
     Same rules as the exam's save: shown letters, older saves never win, a
-    plain form post (`seq` None) always applies. A checked question refuses.
+    plain form post (`seq` None) applies unless a save newer than `seen_seq`
+    (its page's newest) is stored. A checked question refuses.
     """
     how, params = _params(session_id, position, user_id, login)
     row = session.execute(_READ_FOR_SAVE[how], params).one_or_none()
@@ -251,7 +251,7 @@ def save_practice_answer(
         return PracticeResult("invalid", NOT_AN_OPTION)
     new_seq = stored_seq + 1 if seq is None else seq
     applied = session.execute(_WRITE_SAVE, {
-        "item_id": item_id, "newer_than": _ALWAYS if seq is None else seq, "new_seq": new_seq,
+        "item_id": item_id, "newer_than": newer_than(seq, seen_seq), "new_seq": new_seq,
         "new_selected": keys, "new_flagged": flagged,
         "new_struck": sorted(set(struck_keys), key=choice_order.index),
         "new_changes": _changes(changes, stored, keys, started_at, now),

@@ -153,11 +153,36 @@
     try { localStorage.setItem(queueKey, JSON.stringify(pending)); } catch (e) { /* private mode */ }
   }
 
+  // The form's post says the newest save this page has made or shown, so that
+  // a page another window has overtaken cannot undo that window's answer.
+  var pageSeq = document.getElementById("page-seq");
+  function setPageSeq(value) {
+    if (pageSeq && value > parseInt(pageSeq.value || "0", 10)) { pageSeq.value = value; }
+  }
+
+  // A queued answer for this very question (typed offline on an earlier load of
+  // the page) is what the server will hold once it is sent: show it, not the
+  // older answer the page was rendered with.
+  function showQueued(state) {
+    form.querySelectorAll("input[name=choice]").forEach(function (el) {
+      el.checked = state.selected.indexOf(el.value) >= 0;
+    });
+    form.querySelectorAll("input[name=struck]").forEach(function (el) {
+      el.checked = (state.struck || []).indexOf(el.value) >= 0;
+      var item = el.closest("li");
+      if (item) { item.classList.toggle("struck", el.checked); }
+    });
+    document.getElementById("flagged").checked = !!state.flagged;
+    seq = Math.max(seq, state.seq);
+    setPageSeq(seq);
+  }
+
   function currentState() {
     var selected = [], struck = [];
     form.querySelectorAll("input[name=choice]:checked").forEach(function (el) { selected.push(el.value); });
     form.querySelectorAll("input[name=struck]:checked").forEach(function (el) { struck.push(el.value); });
     seq += 1;
+    setPageSeq(seq);
     return { seq: seq, selected: selected, struck: struck,
              flagged: document.getElementById("flagged").checked, seconds_spent: secondsSpent() };
   }
@@ -249,6 +274,8 @@
     // Answers queued on an earlier page (offline) go first; the server keeps
     // only saves newer than what it has.
     pending = loadQueue();
+    var queuedHere = pending[form.dataset.saveUrl];
+    if (queuedHere && queuedHere.seq > seq && form.dataset.saveUrl) { showQueued(queuedHere); }
     if (Object.keys(pending).length) { flush().catch(function () {}); }
 
     form.addEventListener("change", function (event) {
@@ -281,7 +308,9 @@
     document.addEventListener("keydown", function (event) {
       if (event.ctrlKey || event.metaKey || event.altKey) { return; }
       var tag = (event.target.tagName || "").toLowerCase();
-      if (tag === "textarea" || (tag === "input" && /^(text|email|password|number)$/.test(event.target.type))) { return; }
+      // Typing in a text field or a list (the language menu) types there, never answers.
+      if (tag === "textarea" || tag === "select" ||
+          (tag === "input" && /^(text|email|password|number)$/.test(event.target.type))) { return; }
       // A report form's reason list takes letters too: they pick a reason, not an option.
       if (event.target.closest && event.target.closest("[data-keys-own]")) { return; }
       var key = event.key.toLowerCase();

@@ -293,3 +293,34 @@ def test_finish_then_result_review_filters_and_history(page, live_app):
     expect(page.locator("svg.trend-chart circle")).to_have_count(1)
     expect(page.locator("table.attempts tbody tr")).to_have_count(1)
     expect(page.locator("table.attempts")).to_contain_text("Submitted")
+
+
+def test_letters_typed_in_the_language_menu_do_not_answer_or_move(page, live_app):
+    attempt_id = register_and_start(page)
+    page.locator("#language-select").focus()
+    for key in ("b", "n", "f", "2"):
+        page.keyboard.press(key)
+    page.wait_for_timeout(500)   # a save or a move would have started by now
+    assert page.url.endswith(f"/attempts/{attempt_id}/questions/1")
+    expect(page.locator("input[name=choice]:checked")).to_have_count(0)
+    expect(page.locator("#flagged")).not_to_be_checked()
+    item = stored(live_app, attempt_id)[0][0]
+    assert item.selected == [] and item.save_seq == 0
+
+
+def test_a_second_window_keeps_its_newer_answer_when_the_first_moves_on(page, live_app):
+    attempt_id = register_and_start(page)
+    page.locator("label[for=choice-A]").click()
+    expect(page.locator("#save-status")).to_have_text(re.compile(r"^Saved \d"))
+    second = page.context.new_page()
+    second.goto(f"/attempts/{attempt_id}/questions/1")
+    ready(second)
+    second.locator("label[for=choice-D]").click()
+    expect(second.locator("#save-status")).to_have_text(re.compile(r"^Saved \d"))
+    # The first window still shows A; Next from it must not put A back.
+    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_role("heading", name="Question 2 of 5")).to_be_visible()
+    expect(page.get_by_text("Question 1 was answered in another window")).to_be_visible()
+    item = stored(live_app, attempt_id)[0][0]
+    assert item.choice_order[3] in item.selected   # the second window's D is still there
+    second.close()
