@@ -485,10 +485,15 @@ def test_a_question_cannot_take_longer_than_the_attempt_has_run(synced, learner)
     attempt_id = start_exam(learner)
     backdate(synced, attempt_id, 3)
     token = csrf_from(learner.get(f"/attempts/{attempt_id}/questions/1").get_data(as_text=True))
-    assert save(learner, attempt_id, token, {"seq": 1, "selected": ["A"], "seconds_spent": 86_400}).json["saved"]
+    # A page's figure past a day (time is added up over visits) is capped, not refused:
+    # a refusal lost the answer with it.
+    assert save(learner, attempt_id, token, {"seq": 1, "selected": ["A"], "seconds_spent": 100_000}).json["saved"]
     with synced.app_context():
         item = db.session.scalar(select(AttemptQuestion).where(AttemptQuestion.position == 1))
         assert 180 <= item.seconds_spent <= 185
+    form = learner.post(f"/attempts/{attempt_id}/questions/2", data={
+        "csrf_token": token, "choice": ["B"], "seconds_spent": "100000", "go": "stay"})
+    assert form.status_code == 302
     learner.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": token})
     html = learner.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
     assert "1440 min" not in html and "(3 min" in html
