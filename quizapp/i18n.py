@@ -6,6 +6,7 @@ so choosing the locale costs no query, even on the autosave path.
 
 from __future__ import annotations
 
+from babel import negotiate_locale
 from babel.support import NullTranslations, Translations
 from flask import g, request, session
 from flask_babel import get_translations
@@ -20,7 +21,11 @@ def select_locale() -> str:
     chosen = session.get("locale")
     if chosen in LANGUAGES:
         return chosen
-    return request.accept_languages.best_match(list(LANGUAGES)) or DEFAULT
+    # In the browser's order of preference, a regional tag matching its language:
+    # "ja-JP,en;q=0.5" is Japanese. (Werkzeug's best_match took the exact "en" at
+    # q=0.5 over the "ja" that "ja-JP" asks for first.)
+    best = negotiate_locale(list(request.accept_languages.values()), list(LANGUAGES), sep="-")
+    return best.lower() if best else DEFAULT
 
 
 def translations() -> Translations | NullTranslations:

@@ -22,6 +22,11 @@ def test_the_interface_follows_the_browser_then_the_learners_choice(app, client)
     japanese = client.get("/auth/login", headers={"Accept-Language": "ja,en;q=0.5"}).get_data(as_text=True)
     assert '<html lang="ja">' in japanese and "<h1>ログイン</h1>" in japanese
     assert "メールアドレス" in japanese  # form labels too
+    # As browsers send it: a regional tag first. Japanese, not the exact "en" behind it.
+    for header, lang in [("ja-JP,ja;q=0.9,en-US;q=0.8,en;q=0.7", "ja"), ("ja-JP,en;q=0.5", "ja"),
+                         ("en-GB,ja;q=0.5", "en"), ("fr-FR,ja;q=0.8", "ja"), ("fr-FR", "en"), ("JA-jp", "ja")]:
+        html = client.get("/auth/login", headers={"Accept-Language": header}).get_data(as_text=True)
+        assert f'<html lang="{lang}">' in html, header
     # The switch on every page wins over the browser, and the account remembers it.
     Auth(client).register()
     token = csrf_from(client.get("/").get_data(as_text=True))
