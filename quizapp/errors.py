@@ -28,7 +28,9 @@ def register(app: Flask) -> None:
         if not message or message == type(error).description:
             # Werkzeug's own English text: say it in the learner's language.
             message = _generic(error.code or 500)
-        return _render(error.code or 500, message)
+        body, status = _render(error.code or 500, message)
+        # What the error says besides its page: a 405's Allow, a 429's Retry-After.
+        return body, status, [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
 
 
 def not_stored():
@@ -46,7 +48,13 @@ def _generic(status: int) -> str:
         status, _("Something went wrong. Try again."))
 
 
-def _render(status: int, message: str):
+def _render(status: int, message: str, action: dict | None = None):
+    """The error as JSON or as a page; `action` ({url, label}) is the way on, if there is one."""
     if wants_json():
         return jsonify(error=message), status
-    return render_template("error.html", status=status, message=message), status
+    return render_template("error.html", status=status, message=message, action=action), status
+
+
+def error_page(status: int, message: str, url: str, label: str):
+    """An error page with a button to where the learner can go on."""
+    return _render(status, message, {"url": url, "label": label})

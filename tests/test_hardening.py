@@ -139,6 +139,18 @@ def test_a_save_after_the_session_expired_is_401_and_changes_nothing(synced, lea
         assert db.session.scalar(select(AttemptQuestion.save_seq).where(AttemptQuestion.position == 1)) == 0
 
 
+def test_a_practice_check_posted_after_the_session_expired_asks_to_log_in(synced, learner):
+    from .test_practice import start_practice
+
+    session_id = start_practice(learner, count="custom", custom_count="1")
+    token = csrf_from(learner.get(f"/practice/{session_id}/questions/1").get_data(as_text=True))
+    with time_machine.travel(now_utc() + timedelta(minutes=121), tick=False):
+        response = learner.post(f"/practice/{session_id}/questions/1/check",
+                                data={"csrf_token": token, "choice": ["A"]})
+    # Not "No such question": the question is there, the log-in is not.
+    assert response.status_code == 302 and response.headers["Location"].startswith("/auth/login")
+
+
 # --- password hashing outside the write lock --------------------------------------------
 
 @pytest.mark.skipif(TEST_DATABASE_URL.startswith("postgresql"), reason="SQLite's write lock")

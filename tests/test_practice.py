@@ -472,6 +472,10 @@ def test_a_timed_session_ends_at_its_limit_and_only_that_session_ends(synced, le
         for response in (save(learner, timed, 1, {"seq": 2, "selected": ["B"]}, csrf),
                          check(learner, timed, 1, {"selected": ["B"]}, csrf)):
             assert response.status_code == 409 and "ended" in response.get_json()["error"]
+        # Without JavaScript, a late check goes to the session's results with the reason.
+        late = learner.post(f"/practice/{timed}/questions/1/check", data={"csrf_token": csrf, "choice": ["B"]})
+        assert late.status_code == 302 and late.headers["Location"] == f"/practice/{timed}/summary"
+        assert "ended" in learner.get(late.headers["Location"]).get_data(as_text=True)
         # Opening it closes it, as of its limit, not of when it was noticed.
         learner.get(f"/practice/{timed}/questions/1")
     with synced.app_context():
@@ -751,8 +755,11 @@ def test_no_practice_answers_on_a_track_while_its_mock_is_under_way(synced, lear
     assert response.get_json()["error"].startswith("Finish your mock exam on this track first")
     assert "explanation" not in response.get_json() and "key" not in response.get_json()
     page = learner.get(f"/practice/{before}/questions/1").get_data(as_text=True)
-    assert learner.post(f"/practice/{before}/questions/1/check",
-                        data={"csrf_token": csrf_from(page), "choice": answer(before, 1)["selected"]}).status_code == 409
+    refused = learner.post(f"/practice/{before}/questions/1/check",
+                           data={"csrf_token": csrf_from(page), "choice": answer(before, 1)["selected"]})
+    # Without JavaScript: the reason, and the way back to the exam, not a dead end.
+    assert refused.status_code == 409
+    assert f'href="/attempts/{attempt_id}">Back to your exam' in refused.get_data(as_text=True)
     with synced.app_context():
         assert db.session.scalar(select(PracticeItem.checked_at).where(
             PracticeItem.session_id == before, PracticeItem.position == 1)) is None

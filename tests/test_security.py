@@ -176,3 +176,10 @@ def test_the_log_in_cookie_lasts_the_log_ins_lifetime_and_autosaves_do_not_reiss
     assert not [c for c in saved.headers.getlist("Set-Cookie") if c.startswith("session=")]
     # The log-in still works on the next request.
     assert client.get(f"/attempts/{attempt_id}/questions/2").status_code == 200
+
+
+def test_a_wrong_method_says_which_are_allowed(client):
+    response = client.delete("/auth/login")
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
+    assert response.headers["Content-Type"].startswith("text/html")

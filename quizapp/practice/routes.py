@@ -15,7 +15,7 @@ from ..exam import clock
 from ..exam.explanations import in_shown_letters
 from ..exams.attempts import OVERTAKEN, LoginProof, in_progress_attempt, labels_for, overdue
 from ..exams.forms import AnswerForm, SaveRequest
-from ..errors import not_stored
+from ..errors import error_page, not_stored
 from ..extensions import db, login_manager
 from ..forms import json_body
 from ..i18n import gettext as _
@@ -261,14 +261,31 @@ def check(session_id: int, position: int):
     if result.status in STATUS:
         if request.is_json:
             return _refused(result, login)
-        if result.status != "invalid":
-            abort(STATUS[result.status], _said(result))
-        form.choice.errors = [_said(result)]
-        return _form_refused(session_id, position, form)
+        return _check_refused(result, login, session_id, position, form)
     if not request.is_json:
         return redirect(url_for("practice.question", session_id=session_id, position=position))
     return jsonify(correct=result.correct, key=result.key, explanation=result.explanation,
                    references=result.references)
+
+
+def _check_refused(result, login: LoginProof, session_id: int, position: int, form: AnswerForm):
+    """A check posted without JavaScript and refused: where the learner can go on."""
+    db.session.rollback()
+    if result.status == "not_found" and not session_is_live(db.session, login.token_hash, live_cutoffs(now_utc())):
+        return login_manager.unauthorized()   # logged out elsewhere: log in, not "not found"
+    if result.status == "mock_under_way":
+        return error_page(409, _said(result), url_for("exams.resume", attempt_id=result.attempt_id),
+                          _("Back to your exam"))
+    if result.status == "closed":
+        flash(_said(result), "warning")
+        return redirect(url_for("practice.summary", session_id=session_id))
+    if result.status == "locked":
+        flash(_said(result), "info")
+        return redirect(url_for("practice.question", session_id=session_id, position=position))
+    if result.status == "invalid":
+        form.choice.errors = [_said(result)]
+        return _form_refused(session_id, position, form)
+    abort(STATUS[result.status], _said(result))
 
 
 def _form_refused(session_id: int, position: int, form: AnswerForm):
