@@ -395,13 +395,13 @@ def test_fixed_statement_counts_with_few_or_many_past_answers(synced, learner, c
     # as the exam's.
     postgresql = TEST_DATABASE_URL.startswith("postgresql")
     assert many["check"] == (2 if postgresql else 3) and many["save"] == 2
-    # Pages: the user first; home adds the tracks and the standing (due,
-    # accuracy); the track page its row, the exam in progress, the standing,
+    # Pages: the user first; home adds the tracks, the standing (due,
+    # accuracy) and any mock under way; the track page its row, the exam in progress, the standing,
     # the open sessions; the question the session, its items with versions,
     # the track's title; the summary the session, its rows, the track.
     # Home and track also carry the pass forecast (2 statements) and, on the track, the accommodation.
     # A checked question adds the learner's latest report on it, for the report form's outcome line.
-    assert many == {"home": 5, "track": 8, "start page": 2, "question": 4, "summary": 4, "history": 7,
+    assert many == {"home": 6, "track": 8, "start page": 2, "question": 4, "summary": 4, "history": 7,
                    "save": 2, "check": 2 if postgresql else 3, "checked question": 5}, many
 
 
@@ -750,6 +750,9 @@ def test_no_practice_answers_on_a_track_while_its_mock_is_under_way(synced, lear
     attempt_id = start_exam(learner)
     refused = start_practice(learner, expect=409, count="10")
     assert "Finish your mock exam on this track first" in refused.get_data(as_text=True)
+    # Home's next step is the exam, not a review practice would refuse.
+    home = learner.get("/").get_data(as_text=True)
+    assert f'href="/attempts/{attempt_id}">Resume exam' in home and "Review due questions" not in home
     response = check(learner, before, 1, answer(before, 1), csrf)
     assert response.status_code == 409 and response.get_json()["resume_url"] == f"/attempts/{attempt_id}"
     assert response.get_json()["error"].startswith("Finish your mock exam on this track first")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request, session, url_for
+from datetime import timedelta
+
+from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -16,22 +18,31 @@ from ..auth.routes import safe_next
 from ..extensions import db
 from ..i18n import LANGUAGES
 from ..measure.evidence import track_forecasts
-from ..models import PracticeSession, Question, Track, now_utc
+from ..models import Attempt, AttemptStatus, PracticeSession, Question, Track, now_utc
 from ..practice.forms import StartPracticeForm
 from ..reviews import standing
 from ..study.advice import DomainRecord, TrackRecord, next_step
 from . import bp
 
 
-def _records(tracks, by_track) -> list[TrackRecord]:
+def _records(tracks, by_track, running) -> list[TrackRecord]:
     records = []
     for track in tracks:
         domains = by_track.get(track.id, {})
         records.append(TrackRecord(
             track.slug, track.title, track.pass_percent, sum(d.due for d in domains.values()),
             tuple(DomainRecord(d["slug"], d["title"], domains[d["slug"]].seen, domains[d["slug"]].correct)
-                  if d["slug"] in domains else DomainRecord(d["slug"], d["title"]) for d in track.domains)))
+                  if d["slug"] in domains else DomainRecord(d["slug"], d["title"]) for d in track.domains),
+            running.get(track.id)))
     return records
+
+
+def _mocks_under_way(user_id: int, now) -> dict[int, int]:
+    """{track id: attempt id} of the learner's mocks in progress whose time and grace have not run out."""
+    cutoff = now - timedelta(seconds=current_app.config["GRACE_SECONDS"])
+    return dict(db.session.execute(select(Attempt.track_id, Attempt.id).where(
+        Attempt.user_id == user_id, Attempt.status == AttemptStatus.IN_PROGRESS.value,
+        Attempt.deadline > cutoff)).all())
 
 
 @bp.get("/")
@@ -46,7 +57,7 @@ def index():
     if current_user.is_authenticated:
         forecasts = track_forecasts(db.session, current_user.id, [t for t, _ in rows], now_utc(), levers=False)
         by_track = standing(db.session, current_user.id, now_utc())
-        records = _records([t for t, _ in rows], by_track)
+        records = _records([t for t, _ in rows], by_track, _mocks_under_way(current_user.id, now_utc()))
         due = {r.slug: r.due for r in records}
         advice = next_step(records)
     return render_template("main/index.html", tracks=rows, forecasts=forecasts, due=due, advice=advice,

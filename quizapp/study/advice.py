@@ -32,11 +32,12 @@ class TrackRecord:
     pass_percent: int
     due: int
     domains: Sequence[DomainRecord] = field(default_factory=tuple)
+    mock_under_way: int | None = None   # the attempt id of a mock in progress, its time not run out
 
 
 @dataclass(frozen=True)
 class Advice:
-    """The next step: "review", "drill" (a domain) or "mock"; the track, and why.
+    """The next step: "resume" (a mock), "review", "drill" (a domain) or "mock"; the track, and why.
 
     `message` is English marked for translation and `values` fill it; the
     page translates it with the track's and domain's titles in its language
@@ -48,6 +49,7 @@ class Advice:
     message: str
     values: Mapping[str, object] = field(default_factory=dict)
     domain: str | None = None
+    attempt: int | None = None
 
     @property
     def reason(self) -> str:
@@ -60,9 +62,11 @@ class Advice:
 
 
 def next_step(tracks: Sequence[TrackRecord]) -> Advice | None:
-    """Review what is due first, then drill the weakest domain, then sit a mock.
+    """Finish a mock under way first; then review what is due, drill the weakest
+    domain, sit a mock.
 
-    Due questions win because a review delayed is a review half lost. A
+    A running mock comes first: its clock runs, and practice on its track is
+    refused until it ends. Due questions win because a review delayed is a review half lost. A
     domain below the pass mark (its latest answers) is drilled, weakest
     first; a domain never answered counts as the weakest, since we cannot
     know. When every domain is at or above the pass mark, a full mock tests
@@ -70,6 +74,11 @@ def next_step(tracks: Sequence[TrackRecord]) -> Advice | None:
     """
     if not tracks:
         return None
+    running = next((t for t in tracks if t.mock_under_way is not None), None)
+    if running is not None:
+        return Advice("resume", running.slug, N_("Your %(track)s mock exam is under way and its clock is "
+                                                 "running: finish it first."),
+                      {"track": running.title}, attempt=running.mock_under_way)
     due = max(tracks, key=lambda t: t.due)
     if due.due:
         # Two messages rather than a plural form: English and Japanese need no more.

@@ -37,3 +37,11 @@ def test_no_data_means_a_first_mock_and_no_tracks_means_nothing():
 
 def test_percent():
     assert DomainRecord("p", "P", 4, 1).percent == 25.0 and DomainRecord("p", "P").percent == 0.0
+
+
+def test_a_mock_under_way_comes_before_anything_due():
+    running = TrackRecord("u", "Other Architect", 70, 0, domain_records(DOMAINS, {}), mock_under_way=42)
+    advice = next_step([track(due=30), running])
+    assert advice.action == "resume" and advice.track == "u" and advice.attempt == 42
+    assert "Other Architect mock exam is under way" in advice.reason
+    assert next_step([track(due=30)]).action == "review"
