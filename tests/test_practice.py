@@ -89,6 +89,10 @@ def test_start_draws_the_scope_and_count_and_shows_question_one(synced, learner)
     assert 'data-seconds="0"' in page and 'id="seconds-spent" value="0"' in page
     # Resumable: the session's own address goes to the first unchecked question.
     assert learner.get(f"/practice/{session_id}").headers["Location"].endswith("/questions/1")
+    # A number typed in is what the learner asked for, though "10" was left ticked.
+    typed = start_practice(learner, count="10", custom_count="7")
+    assert len(items(synced, typed)) == 7
+    assert len(items(synced, start_practice(learner, count="10"))) == 10
 
 
 def test_check_scores_locks_and_only_then_reveals(synced, learner):

@@ -57,8 +57,9 @@ class StartPracticeForm(Form):
         return valid
 
     def question_count(self) -> int:
-        """The number of questions asked for."""
-        return self.custom_count.data if self.count.data == "custom" else int(self.count.data)
+        """The number of questions asked for: a number typed in is what was asked for,
+        whichever button is ticked (a learner typed 15, left 10 ticked and got 10)."""
+        return self.custom_count.data if self.custom_count.data is not None else int(self.count.data)
 
 
 class SessionForm(Form):
