@@ -104,7 +104,7 @@ def result(attempt_id: int):
                           int((attempt.deadline - attempt.started_at).total_seconds()))
     return render_template("history/result.html", attempt=attempt, track=track, result=result,
                            insight=insight, counts=counts, titles=track.domain_titles(),
-                           forecast=forecast, pacing=pacing)
+                           forecast=forecast, pacing=pacing, blank={r.position for r in rows if not r.selected})
 
 
 @bp.get(f"{ATTEMPT}/review")

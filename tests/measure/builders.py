@@ -25,7 +25,7 @@ def make_user(app, email: str) -> int:
 
 def finished_attempt(app, user_id: int, started: datetime, *, right=lambda item, version: True,
                      seconds=lambda item: 60, flagged=lambda item: False, changes=None,
-                     slug: str = "test-architect", seed: int = 1) -> int:
+                     slug: str = "test-architect", seed: int = 1, blank=lambda item: False) -> int:
     """Start an attempt, answer every question (right or wrong by `right`), finish it."""
     with app.app_context():
         track = db.session.scalar(select(Track).where(Track.slug == slug))
@@ -42,6 +42,8 @@ def finished_attempt(app, user_id: int, started: datetime, *, right=lambda item,
             item.seconds_spent = seconds(item)
             item.flagged = flagged(item)
             item.changes = changes(item, version) if changes else [[item.seconds_spent, item.selected]]
+            if blank(item):
+                item.selected, item.changes = [], []
         db.session.flush()
         finish_attempt(db.session, attempt, started + timedelta(minutes=30), by="learner")
         db.session.commit()

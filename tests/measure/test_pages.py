@@ -65,6 +65,18 @@ def test_pacing_kept_to_target(synced, learner):
     assert "You kept to the target all through." in text(learner.get(f"/attempts/{attempt}/result"))
 
 
+def test_questions_left_blank_are_said_so_in_pacing_and_the_slowest(synced, learner):
+    # Question 1 left blank after the longest look: not "wrong", and not "kept to the target" alone.
+    attempt = finished_attempt(synced, user_id(synced), NOW - timedelta(hours=1),
+                               seconds=lambda item: 300 if item.position == 1 else 60,
+                               blank=lambda item: item.position in (1, 2))
+    page = text(learner.get(f"/attempts/{attempt}/result"))
+    assert "You kept to the target, but left 2 of 5 questions unanswered." in page
+    assert "all through" not in page
+    assert re.search(r"Question 1</a> \(5 min 0 s, unanswered\)", page)
+    assert re.search(r"Question 3</a> \(1 min 0 s, (right|wrong)\)", page)
+
+
 def statements(count_queries, client, path: str) -> int:
     with count_queries() as seen:
         assert client.get(path).status_code == 200
@@ -86,9 +98,10 @@ def test_statement_counts_do_not_grow_with_history(synced, learner, count_querie
     assert list(many.values()) == EXPECTED_STATEMENTS, many
 
 
-# Home: tracks, the forecast (2), due counts (1), the user. Track: the same plus the
-# in-progress attempt, the accommodation and open practice sessions.
-EXPECTED_STATEMENTS = [5, 8, 6]
+# Home: tracks, the forecast (2), due counts (1), mocks under way (1), the user. Track:
+# tracks, forecast, due counts and user, plus the in-progress attempt, the accommodation
+# and open practice sessions.
+EXPECTED_STATEMENTS = [6, 8, 6]
 
 
 def test_forecast_and_pacing_in_japanese(synced, learner):
