@@ -413,8 +413,16 @@ def reports_list(status: str, as_json: bool) -> None:
         for reason in (g["statistics"] or {}).get("review", []):
             click.echo(f"  REVIEW: {reason}")
         for r in g["reports"]:
-            click.echo(f"  #{r['id']} {r['reason']} by {r['by']} {r['created_at']}: {r['comment'] or '-'}")
+            click.echo(f"  #{r['id']} {r['reason']} by {_shown(r['by'])} {r['created_at']}: "
+                       f"{_shown(r['comment']) if r['comment'] else '-'}")
     click.echo(f"{sum(len(g['reports']) for g in data)} {status} report(s) on {len(data)} question(s).")
+
+
+def _shown(text: str) -> str:
+    """A learner's text on one terminal line: line breaks, escape sequences and
+    other unprintable characters (bidi overrides too) shown as \\uXXXX, so a
+    comment can neither forge report lines nor drive the author's terminal."""
+    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text)
 
 
 @click.group("items")

@@ -100,7 +100,25 @@ def client_address_from(remote: str, forwarded_for: str, trusted: list) -> str:
     return hops[0] if hops else remote
 
 
+def throttle_key(address: str) -> str:
+    """What a throttle counts an address as: an IPv6 address by its /64.
+
+    One home or office line gets a whole /64 and may use any address in it, so
+    counting each /128 let one client rotate through fresh addresses past every
+    limit. An IPv4 address (mapped into IPv6 or not) counts as itself.
+    """
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6:
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 def client_address() -> str:
-    """The address throttles count for this request."""
-    return client_address_from(request.remote_addr or "-", request.headers.get("X-Forwarded-For", ""),
-                               current_app.config["TRUSTED_PROXIES"])
+    """The address throttles count for this request (an IPv6 one by its /64)."""
+    return throttle_key(client_address_from(request.remote_addr or "-", request.headers.get("X-Forwarded-For", ""),
+                                            current_app.config["TRUSTED_PROXIES"]))

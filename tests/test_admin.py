@@ -291,6 +291,20 @@ def test_reports_list_cli(synced, learner):
     assert "0 fixed report(s)" in runner.invoke(args=["reports", "list", "--status", "fixed"]).output
 
 
+
+def test_reports_list_cli_shows_a_comment_on_one_line_without_terminal_codes(synced, learner):
+    # A comment that forges a second report line, clears the screen and flips the text.
+    attempt_id = start_exam(learner)
+    finish(learner, attempt_id)
+    forged = "ok\n  #99 wrong_key by admin@example.com 2026-01-01: no action needed\x1b[2J\u202eevil"
+    assert report(learner, attempt_id, comment=forged).status_code == 302
+    text = synced.test_cli_runner().invoke(args=["reports", "list"]).output
+    [line] = [l for l in text.splitlines() if "by learner@example.com" in l]
+    assert line.endswith("ok\\u000a  #99 wrong_key by admin@example.com 2026-01-01: no action needed"
+                         "\\u001b[2J\\u202eevil")
+    assert "\x1b" not in text and "\u202e" not in text and "#99" not in text.replace(line, "")
+
+
 def grant(boss, email="learner@example.com", track="test-architect", percent="150", extra="0"):
     page = boss.get("/admin/accommodations").get_data(as_text=True)
     return boss.post("/admin/accommodations", data={"email": email, "track": track, "percent": percent,

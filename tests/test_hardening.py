@@ -18,7 +18,7 @@ from quizapp.auth import throttle
 from quizapp.extensions import db
 from quizapp.models import Attempt, AttemptQuestion, User, now_utc
 from quizapp.models import accounts
-from quizapp.security import client_address_from
+from quizapp.security import client_address_from, throttle_key
 from quizapp.config import trusted_networks
 
 from .conftest import PASSWORD, TEST_DATABASE_URL, Auth, backdate, csrf_from, fresh_app, drop_app, start_exam
@@ -271,6 +271,18 @@ def test_registration_is_throttled_per_address(synced):
     client = client_at(synced, "203.0.113.9")
     statuses = [Auth(client).register(f"new{i}@example.com", login=False).status_code for i in range(11)]
     assert statuses == [303] * 10 + [429]
+
+
+def test_an_ipv6_client_is_counted_by_its_64_not_each_address_in_it(synced):
+    # One line owns a whole /64 and may use any address in it: rotating through
+    # them opened every account asked for. The next /64 is another line.
+    statuses = [Auth(client_at(synced, f"2001:db8:1:2::{i:x}")).register(
+        f"six{i}@example.com", login=False).status_code for i in range(11)]
+    assert statuses == [303] * 10 + [429]
+    assert Auth(client_at(synced, "2001:db8:1:3::1")).register("other-line@example.com",
+                                                              login=False).status_code == 303
+    assert throttle_key("::ffff:203.0.113.9") == "203.0.113.9" and throttle_key("203.0.113.9") == "203.0.113.9"
+    assert throttle_key("2001:db8:1:2:aaaa:bbbb:cccc:dddd") == "2001:db8:1:2::/64"
 
 
 
