@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from ..models import (Attempt, AttemptQuestion, AttemptStatus, ItemTally, PracticeItem, PracticeSession, Question,
                       QuestionVersion, Track)
-from .forecast import MIN_ANSWERS, Answer, ExamBlueprint, Forecast, calibrated_difficulty, forecast, waiting
+from .forecast import (MIN_ANSWERS, Answer, ExamBlueprint, Forecast, calibrated_difficulty, counted, forecast,
+                       waiting)
 from .item_stats import ItemStats, Response, answer_changed, item_statistics
 
 FINISHED = Attempt.status != AttemptStatus.IN_PROGRESS.value
@@ -69,22 +70,25 @@ def track_forecasts(session: Session, user_id: int, tracks: Sequence[Track], now
     # 46 wrong answers and a pass chance under 1 %).
     mocks = (
         select(Attempt.track_id, AttemptQuestion.question_version_id, QuestionVersion.domain,
-               AttemptQuestion.is_correct, Attempt.finished_at.label("at"))
+               AttemptQuestion.is_correct, Attempt.finished_at.label("at"), QuestionVersion.question_id)
         .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
         .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.question_version_id)
         .where(Attempt.user_id == user_id, Attempt.track_id.in_(track_ids), FINISHED,
                Attempt.finished_at <= now, func.json_array_length(AttemptQuestion.selected) > 0))
     practice = (
         select(PracticeSession.track_id, PracticeItem.question_version_id, QuestionVersion.domain,
-               PracticeItem.is_correct, PracticeItem.checked_at.label("at"))
+               PracticeItem.is_correct, PracticeItem.checked_at.label("at"), QuestionVersion.question_id)
         .join(PracticeSession, PracticeSession.id == PracticeItem.session_id)
         .join(QuestionVersion, QuestionVersion.id == PracticeItem.question_version_id)
         .where(PracticeSession.user_id == user_id, PracticeSession.track_id.in_(track_ids),
                PracticeItem.checked_at.is_not(None), PracticeItem.checked_at <= now))
     rows = session.execute(union_all(mocks, practice)).all()
+    # Answers given soon after that question's answer was shown measure memory, not
+    # knowledge (forecast.counted): left out, before counting towards MIN_ANSWERS too.
     given: dict[int, list] = defaultdict(list)
-    for row in rows:
-        given[row[0]].append(row)
+    for row, kept in zip(rows, counted([(row[5], row[4]) for row in rows])):
+        if kept:
+            given[row[0]].append(row)
     # Below MIN_ANSWERS a track's forecast is "answer N more", which needs no difficulty:
     # a learner on the way to a first mock (a whole class arriving at once) is spared
     # reading every version of the track with its tally.
@@ -93,10 +97,10 @@ def track_forecasts(session: Session, user_id: int, tracks: Sequence[Track], now
     forecasts = {}
     for t in tracks:
         if t.id not in ready:
-            forecasts[t.id] = waiting((domain for _, _, domain, _, _ in given[t.id]), blueprint_for(t, {}))
+            forecasts[t.id] = waiting((row[2] for row in given[t.id]), blueprint_for(t, {}))
             continue
         answers = [Answer(domain, bool(correct), finished_at, difficulty[version_id])
-                   for _, version_id, domain, correct, finished_at in given[t.id]]
+                   for _, version_id, domain, correct, finished_at, _ in given[t.id]]
         forecasts[t.id] = forecast(answers, blueprint_for(t, pools[t.id]), now, levers=levers)
     return forecasts
 

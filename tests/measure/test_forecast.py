@@ -322,3 +322,24 @@ def test_the_lever_is_advice_only_when_it_moves_the_chance_a_point_or_more():
     assert said(0.0, 0.01) and said(0.40, 0.75)
     assert not said(0.0, 0.009) and not said(1.0, 1.0) and not said(0.5, 0.4)
     assert Forecast(answered=40, needed=0, probability=0.5, low=0, high=1).advice is None
+
+
+def test_an_answer_within_a_day_of_seeing_that_questions_answer_is_not_counted():
+    from datetime import timedelta
+
+    from quizapp.measure.forecast import REEXPOSURE_SECONDS, counted
+
+    t0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    day = timedelta(seconds=REEXPOSURE_SECONDS)
+    second = timedelta(seconds=1)
+    assert REEXPOSURE_SECONDS == 86400
+    # Given out of order: the rule goes by time. q1 again just inside a day: memory; q1
+    # again a day after that: recall; q2 is another question, counted on its own.
+    exposures = [("q1", t0 + day - second), ("q2", t0 + second), ("q1", t0), ("q1", t0 + 2 * day - second)]
+    assert counted(exposures) == [False, True, True, True]
+    # Every answer shows the key again, counted or not: answers 0.6 of a day apart count
+    # only the first, though the third comes more than a day after it.
+    step = day * 0.6
+    assert counted([("q", t0), ("q", t0 + step), ("q", t0 + 2 * step)]) == [True, False, False]
+    assert counted([("q", t0), ("q", t0 + day)]) == [True, True]
+    assert counted([]) == []
