@@ -81,7 +81,7 @@ def test_item_tallies_are_filled_from_the_attempts_finished_before_them(empty_da
     from quizapp.banks.sync import sync_banks
     from quizapp.exams.attempts import finish_attempt
     from quizapp.extensions import db
-    from quizapp.models import AttemptQuestion, ItemTally, Track, User
+    from quizapp.models import Attempt, AttemptQuestion, ItemTally, Track, User
 
     from .conftest import NOW, start_attempt
 
@@ -105,9 +105,27 @@ def test_item_tallies_are_filled_from_the_attempts_finished_before_them(empty_da
             if n < 2:
                 finish_attempt(db.session, attempt, NOW + timedelta(minutes=20), by="learner")
         db.session.commit()
+        first = {v: (r, c) for v, r, c in db.session.execute(
+            select(ItemTally.question_version_id, ItemTally.responses, ItemTally.correct))}
+        assert sum(r for r, _ in first.values()) == 2 * track.min_questions - 2
+        # The first learner sits four more times: only questions they had not answered
+        # before count (0011 rebuilds the counts 0010 made with every answer).
+        seen = set(db.session.scalars(select(AttemptQuestion.question_version_id).join(Attempt).where(
+            Attempt.user_id == learners[0])))
+        counted = repeats = 0
+        for k in range(4):
+            again = start_attempt(db.session, learners[0], track, NOW + timedelta(hours=k + 1), seed=7 + k)
+            for item in db.session.scalars(select(AttemptQuestion).where(AttemptQuestion.attempt_id == again.id)):
+                item.selected = item.choice_order[: item.choose]
+                repeats += item.question_version_id in seen
+                counted += item.question_version_id not in seen
+                seen.add(item.question_version_id)
+            finish_attempt(db.session, again, NOW + timedelta(hours=k + 1, minutes=30), by="learner")
+        db.session.commit()
         kept = {v: (r, c) for v, r, c in db.session.execute(
             select(ItemTally.question_version_id, ItemTally.responses, ItemTally.correct))}
-        assert sum(r for r, _ in kept.values()) == 2 * track.min_questions - 2
+        assert repeats > 0 and counted > 0
+        assert sum(r for r, _ in kept.values()) == 2 * track.min_questions - 2 + counted
         assert 0 < sum(c for _, c in kept.values()) < sum(r for r, _ in kept.values())
         db.session.remove()
         db.engine.dispose()

@@ -335,8 +335,10 @@ def many_past_answers(app, email="learner@example.com"):
         now = now_utc()
         attempt_ids = []
         for n in range(40):
-            attempt = Attempt(user_id=uid, track_id=track_id, seed=n, status="submitted", started_at=now,
-                              deadline=now, finished_at=now, length=50, pass_percent=70, correct_count=25,
+            # A day apart: the forecast counts an answer to a question seen within a day once.
+            day = now - timedelta(days=n + 1)
+            attempt = Attempt(user_id=uid, track_id=track_id, seed=n, status="submitted", started_at=day,
+                              deadline=day, finished_at=day, length=50, pass_percent=70, correct_count=25,
                               passed=False)
             db.session.add(attempt)
             db.session.flush()

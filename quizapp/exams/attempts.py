@@ -232,11 +232,16 @@ def finish_attempt(session: Session, attempt: Attempt, now: datetime, by: str) -
     )
     # Each question answered counts in its version's tally (the forecast's item
     # difficulty); one left blank says nothing of how hard it is (an exam left
-    # after one question would make 46 look harder). Taken in version order: two
-    # attempts finishing together on PostgreSQL lock the rows they share in the
-    # same order, so neither waits for the other in a cycle.
+    # after one question would make 46 look harder). Only a learner's first
+    # answer to a question counts, one with no review card yet: after that they
+    # have seen its answer, and an account sitting mock after mock (four accounts,
+    # 385 mocks answered all wrong) made every item look impossible to everyone.
+    # Taken in version order: two attempts finishing together on PostgreSQL lock
+    # the rows they share in the same order, so neither waits for the other in a cycle.
     tallies = sorted(({"version_id": row.question_version_id, "right": 1 if mark["is_correct"] else 0}
-                      for row, mark in zip(rows, marks) if row.selected), key=lambda tally: tally["version_id"])
+                      for row, mark in zip(rows, marks)
+                      if row.selected and stored_state(*row[-len(CARD_COLUMNS):]) is None),
+                     key=lambda tally: tally["version_id"])
     if tallies:
         session.execute(_TALLY[session.get_bind().dialect.name], tallies)
     # The attempt row holds when it finished; the event says who ended it.
