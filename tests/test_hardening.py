@@ -204,6 +204,34 @@ def test_spraying_many_accounts_from_one_address_is_slowed(synced):
     assert Auth(client_at(synced, "198.51.100.7")).login("user1@example.com", "x" * 12).status_code == 401
 
 
+def test_a_browser_that_logged_in_before_is_not_held_up_by_its_neighbours_failures(synced):
+    # A school's address: alice has logged in from her browser before; someone there
+    # then fails 25 times on other accounts. Alice's browser still gets in; a browser
+    # that never logged in to bob's account waits, as a sprayer's would.
+    Auth(client_at(synced, "198.51.100.7")).register("alice@example.com")
+    Auth(client_at(synced, "198.51.100.7")).register("bob@example.com")
+    alice = client_at(synced, "203.0.113.9")
+    assert Auth(alice).login("alice@example.com").status_code == 302
+    assert alice.get_cookie("quizapp_device") is not None
+    log_out(alice)
+    sprayer = client_at(synced, "203.0.113.9")
+    for i in range(25):
+        Auth(sprayer).login(f"user{i}@example.com", "Summer2026!!")
+    assert Auth(alice).login("alice@example.com").status_code == 302
+    assert Auth(client_at(synced, "203.0.113.9")).login("bob@example.com").status_code == 429
+    # Alice's note is for her account only: from her browser, bob's waits too.
+    log_out(alice)
+    assert Auth(alice).login("bob@example.com").status_code == 429
+    # A forged note counts for nothing.
+    forger = client_at(synced, "203.0.113.9")
+    forger.set_cookie("quizapp_device", "bob@example.com.forged.signature")
+    assert Auth(forger).login("bob@example.com").status_code == 429
+    # The account's own count still holds for the known browser: guesses there slow down.
+    for _ in range(6):
+        Auth(alice).login("alice@example.com", "guessing wrong")
+    assert Auth(alice).login("alice@example.com").status_code == 429
+
+
 def test_a_stranger_cannot_lock_the_owner_out(synced):
     Auth(client_at(synced, "198.51.100.7")).register("owner@example.com")
     stranger = client_at(synced, "203.0.113.9")

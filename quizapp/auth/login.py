@@ -5,8 +5,9 @@ from __future__ import annotations
 import functools
 from datetime import timedelta
 
-from flask import current_app, session
+from flask import current_app, request, session
 from flask_login import login_user
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
@@ -83,6 +84,37 @@ def password_checks(email: str) -> list[tuple[throttle.Throttle, str]]:
     address = client_address()
     pair, per_address = login_throttles()
     return [(pair, f"{email} {address}"), (per_address, address)]
+
+
+# A browser that has logged in to an account before keeps a signed note of it
+# (OWASP's "device cookie"). Its tries at that account are held only by the
+# account's own count, not by the address's count across accounts: one person
+# behind a school's or an office's address who fails 20 times (typos, or a
+# sprayer) no longer locks every learner there out of their own accounts.
+DEVICE_COOKIE = "quizapp_device"
+DEVICE_DAYS = 180
+
+
+def _devices() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="quizapp-device")
+
+
+def known_device(email: str) -> bool:
+    """True when this browser has logged in to `email`'s account before (within DEVICE_DAYS)."""
+    note = request.cookies.get(DEVICE_COOKIE)
+    if not note:
+        return False
+    try:
+        return _devices().loads(note, max_age=DEVICE_DAYS * 86400) == email
+    except BadSignature:
+        return False
+
+
+def remember_device(response, email: str):
+    """Note on the response that this browser logged in to `email`'s account."""
+    response.set_cookie(DEVICE_COOKIE, _devices().dumps(email), max_age=DEVICE_DAYS * 86400, path="/",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True, samesite="Lax")
+    return response
 
 
 def too_many(body: str, wait: int):

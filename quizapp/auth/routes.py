@@ -17,8 +17,8 @@ from ..models import User, now_utc
 from ..security import client_address
 from . import bp, throttle
 from .forms import LoginForm, RegisterForm
-from .login import (hash_password, live_cutoffs, password_checks, spend_a_password_check,
-                    start_session, too_many)
+from .login import (hash_password, known_device, live_cutoffs, password_checks, remember_device,
+                    spend_a_password_check, start_session, too_many)
 from .sessions import end_session, live_user, needs_touch, touch
 
 login_manager.login_view = "auth.login"
@@ -131,6 +131,11 @@ def login():
     email = form.email.data
     checks = password_checks(email)
     pair, per_address = checks
+    # A browser that logged in to this account before answers to the account's
+    # own count only (login.known_device): others' failures from its address do
+    # not hold it up, and its typos do not count against its neighbours.
+    across = [] if known_device(email) else [per_address]
+    checks = [pair, *across]
     # The try counts against its account and address before the hash, in turn
     # with tries arriving alongside (throttle.take); a right password clears it.
     # The address's count across accounts stays one of failures, so a class
@@ -149,7 +154,7 @@ def login():
     good = user is not None and user.check_password(form.password.data)
     with write_transaction(db.session):
         if not good:
-            throttle.record(db.session, [per_address], now)
+            throttle.record(db.session, across, now)
         else:
             throttle.forget(db.session, *pair)  # this try's event with the earlier failures
             start_session(user, now)
@@ -157,7 +162,7 @@ def login():
         # One message whether or not the email exists.
         form.form_errors.append(_("Email or password is wrong."))
         return render_template("auth/login.html", form=form, next_url=next_url), 401
-    return redirect(next_url or url_for("main.index"))
+    return remember_device(redirect(next_url or url_for("main.index")), email)
 
 
 @bp.route("/logout", methods=["POST"])
