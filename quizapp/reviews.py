@@ -66,8 +66,12 @@ def card_row(answer: Answer, now: datetime) -> dict:
 
 # Called only while modules are imported (the statements are built once), so no
 # mutant of it can run under mutmut; tests/study/test_review_cards.py runs it itself.
-def upsert_cards(dialect_insert, source=None):
-    """INSERT ... ON CONFLICT DO UPDATE of review cards, from bound values or from `source` (a select)."""
+def upsert_cards(dialect_insert, source=None, *, newer_only: bool = False):
+    """INSERT ... ON CONFLICT DO UPDATE of review cards, from bound values or from `source` (a select).
+
+    `newer_only` leaves a card reviewed at or after the incoming answer as it is
+    (study.schedule.review dates an answer older than the card at the card's review).
+    """
     if source is None:
         statement = dialect_insert(_cards).values(reviews=1, **_VALUES)
     else:
@@ -76,19 +80,26 @@ def upsert_cards(dialect_insert, source=None):
                if name not in ("user_id", "question_id")}
     return statement.on_conflict_do_update(
         index_elements=[_cards.c.user_id, _cards.c.question_id],
-        set_={**updated, "reviews": _cards.c.reviews + 1})
+        set_={**updated, "reviews": _cards.c.reviews + 1},
+        where=(_cards.c.last_review < statement.excluded.last_review) if newer_only else None)
 
 
 def record_answers(session: Session, answers: Iterable[Answer], now: datetime) -> int:
-    """Schedule each answer's next review, all in one statement; returns how many."""
+    """Schedule each answer's next review as given at `now`, all in one statement; returns how many.
+
+    A card reviewed after `now` keeps that newer review: a mock closed late (its
+    answers dated at its deadline) must not undo a practice check made since.
+    """
     rows = [card_row(answer, now) for answer in answers]
     if rows:
-        session.execute(upsert_statement(session), rows)
+        session.execute(_UPSERT_OLDER_LOSES[session.get_bind().dialect.name], rows)
     return len(rows)
 
 
 # Built once: the check is on a hot path.
 _UPSERT = {"sqlite": upsert_cards(sqlite.insert), "postgresql": upsert_cards(postgresql.insert)}
+_UPSERT_OLDER_LOSES = {"sqlite": upsert_cards(sqlite.insert, newer_only=True),
+                       "postgresql": upsert_cards(postgresql.insert, newer_only=True)}
 
 
 def upsert_statement(session: Session):

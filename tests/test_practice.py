@@ -808,3 +808,31 @@ def test_a_checked_question_marks_the_answer_and_the_learners_own_choice(synced,
     # Before the check, nothing is marked.
     fresh = start_practice(learner, count="custom", custom_count="1")
     assert set(marks(learner.get(f"/practice/{fresh}/questions/1").get_data(as_text=True)).values()) == {""}
+
+
+def test_a_mock_closed_late_does_not_undo_a_practice_answer_given_since(synced, learner):
+    # Question answered wrong in a mock; the mock's time and grace run out with nobody
+    # closing it; the learner then practises that question right. Closing the mock on
+    # the next visit must leave the schedule at the newer, right answer.
+    from quizapp.models import ReviewCard
+
+    attempt_id = start_exam(learner)
+    csrf = token(learner)
+    with synced.app_context():
+        item, version = db.session.execute(select(AttemptQuestion, QuestionVersion).join(
+            QuestionVersion, QuestionVersion.id == AttemptQuestion.question_version_id).where(
+            AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.position == 1)).one()
+        question, letters = version.question_id, wrong(item, version)
+    assert learner.post(f"/attempts/{attempt_id}/questions/1/save", json={"seq": 1, "selected": letters},
+                        headers={"X-CSRFToken": csrf}).status_code == 200
+    backdate(synced, attempt_id, 92)
+    session_id = start_practice(learner, count="custom", custom_count="100")
+    [(practice_item, practice_version)] = [(i, v) for i, v in items(synced, session_id)
+                                          if v.question_id == question]
+    assert check(learner, session_id, practice_item.position,
+                 {"selected": right(practice_item, practice_version)}, csrf).get_json()["correct"] is True
+    learner.get(f"/attempts/{attempt_id}/questions/1")   # closes the overdue mock
+    with synced.app_context():
+        assert db.session.get(Attempt, attempt_id).status == "timed_out"
+        card = db.session.scalar(select(ReviewCard).where(ReviewCard.question_id == question))
+        assert card.last_correct is True and card.reviews == 1

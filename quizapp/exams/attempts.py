@@ -218,13 +218,14 @@ def finish_attempt(session: Session, attempt: Attempt, now: datetime, by: str) -
     result = scoring.Score(correct=sum(mark["is_correct"] for mark in marks), length=len(marks),
                            pass_percent=attempt.pass_percent)
     session.execute(update(AttemptQuestion), marks)
-    # Every answer given updates the learner's review schedule; a question
-    # left blank was not answered and keeps its schedule.
+    # Every answer given updates the learner's review schedule, as of when the
+    # attempt ended (its deadline, for one closed late); a question left blank
+    # was not answered and keeps its schedule.
     record_answers(session, [
         Answer(attempt.user_id, row.question_id, attempt.track_id,
                scoring.is_correct(row.selected, row.answer), row.flagged, answer_changed(row.changes),
                stored_state(*row[-len(CARD_COLUMNS):]))
-        for row in rows if row.selected], now)
+        for row in rows if row.selected], finished_at)
     session.execute(
         update(Attempt).where(Attempt.id == attempt.id)
         .values(correct_count=result.correct, passed=result.passed)
