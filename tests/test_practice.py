@@ -836,3 +836,16 @@ def test_a_mock_closed_late_does_not_undo_a_practice_answer_given_since(synced, 
         assert db.session.get(Attempt, attempt_id).status == "timed_out"
         card = db.session.scalar(select(ReviewCard).where(ReviewCard.question_id == question))
         assert card.last_correct is True and card.reviews == 1
+
+
+def test_a_session_with_every_question_checked_is_not_offered_to_resume(synced, learner):
+    done = start_practice(learner, count="custom", custom_count="2")
+    going = start_practice(learner, count="custom", custom_count="2")
+    csrf = token(learner)
+    for item, version in items(synced, done):
+        assert check(learner, done, item.position, {"selected": right(item, version)}, csrf).status_code == 200
+    track = learner.get(TRACK).get_data(as_text=True)
+    assert f"/practice/{going}\"" in track and f"/practice/{done}\"" not in track
+    history = learner.get("/history").get_data(as_text=True)
+    assert "All checked" in history and f'href="/practice/{going}">In progress' in history
+    assert f'href="/practice/{done}">In progress' not in history

@@ -18,7 +18,7 @@ from ..auth.routes import safe_next
 from ..extensions import db
 from ..i18n import LANGUAGES
 from ..measure.evidence import track_forecasts
-from ..models import Attempt, AttemptStatus, PracticeSession, Question, Track, now_utc
+from ..models import Attempt, AttemptStatus, PracticeItem, PracticeSession, Question, Track, now_utc
 from ..practice.forms import StartPracticeForm
 from ..reviews import standing
 from ..study.advice import DomainRecord, TrackRecord, next_step
@@ -86,7 +86,11 @@ def track(slug: str):
         open_sessions = db.session.scalars(
             select(PracticeSession).where(PracticeSession.user_id == current_user.id,
                                           PracticeSession.track_id == track.id,
-                                          PracticeSession.finished_at.is_(None))
+                                          PracticeSession.finished_at.is_(None),
+                                          # Every question checked: nothing left to resume.
+                                          select(PracticeItem.id).where(
+                                              PracticeItem.session_id == PracticeSession.id,
+                                              PracticeItem.checked_at.is_(None)).exists())
             .order_by(PracticeSession.started_at.desc()).limit(5)).all()
     return render_template("main/track.html", track=track, bank_size=bank_size,
                            attempt=attempt, form=StartForm(languages=track.languages, preferred=str(get_locale())),
