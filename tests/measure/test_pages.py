@@ -40,7 +40,8 @@ def test_forecast_with_interval_and_what_moves_it(synced, learner):
     track = text(learner.get("/tracks/test-architect"))
     assert re.search(r"Pass chance (&lt;1|\d+) %", track)
     # Connect is always wrong here: that is where right answers would move it.
-    assert re.search(r"What moves it most: Connect 0 % correct: about \d+ more right answers? there", track)
+    assert re.search(r"What moves it most: Connect, 0 % correct across your answers on this track: "
+                     r"about \d+ more right answers? there", track)
     result = text(learner.get(f"/attempts/{ids[-1]}/result"))
     assert "Pass chance" in result and "What moves it most: Connect" in result
     # The first result page shows the forecast as it stood then: 5 answers.
