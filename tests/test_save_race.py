@@ -7,6 +7,8 @@ import re
 import threading
 import time
 
+import pytest
+
 from sqlalchemy import select
 
 from quizapp.database import write_intent
@@ -152,28 +154,29 @@ def overtaken(client, app, page_url, save_url, table, where):
     return stale, after_stale, told, fresh, stored()
 
 
-def test_a_page_another_window_overtook_does_not_undo_its_answer_in_an_exam(synced, learner):
+def exam_question_one(client):
     from .conftest import start_exam
 
-    attempt_id = start_exam(learner)
-    stale, after_stale, told, fresh, final = overtaken(
-        learner, synced, f"/attempts/{attempt_id}/questions/1", f"/attempts/{attempt_id}/questions/1/save",
-        AttemptQuestion, (AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.position == 1))
-    assert stale.status_code == 302 and stale.headers["Location"].endswith("/questions/2")
-    assert after_stale == ([3], 1)
-    assert "Question 1 was answered in another window after this page opened" in told
-    assert fresh.status_code == 302 and final == ([0], 2)
+    attempt_id = start_exam(client)
+    return f"/attempts/{attempt_id}", AttemptQuestion, (AttemptQuestion.attempt_id == attempt_id,
+                                                       AttemptQuestion.position == 1)
 
 
-def test_a_page_another_window_overtook_does_not_undo_its_answer_in_practice(synced, learner):
+def practice_question_one(client):
     from quizapp.models import PracticeItem
 
     from .test_practice import start_practice
 
-    session_id = start_practice(learner, count="custom", custom_count="2")
+    session_id = start_practice(client, count="custom", custom_count="2")
+    return f"/practice/{session_id}", PracticeItem, (PracticeItem.session_id == session_id,
+                                                     PracticeItem.position == 1)
+
+
+@pytest.mark.parametrize("open_question", [exam_question_one, practice_question_one], ids=["exam", "practice"])
+def test_a_page_another_window_overtook_does_not_undo_its_answer(synced, learner, open_question):
+    base, table, where = open_question(learner)
     stale, after_stale, told, fresh, final = overtaken(
-        learner, synced, f"/practice/{session_id}/questions/1", f"/practice/{session_id}/questions/1/save",
-        PracticeItem, (PracticeItem.session_id == session_id, PracticeItem.position == 1))
+        learner, synced, f"{base}/questions/1", f"{base}/questions/1/save", table, where)
     assert stale.status_code == 302 and stale.headers["Location"].endswith("/questions/2")
     assert after_stale == ([3], 1)
     assert "Question 1 was answered in another window after this page opened" in told
