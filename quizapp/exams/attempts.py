@@ -397,8 +397,8 @@ def save_answer(
     reordered request never overwrites a newer answer. `seq=None` (a plain
     form post) applies unless a save newer than `seen_seq`, the newest its page
     had seen, is stored: a page another window overtook does not undo its
-    answer. The time figure is capped at the time the
-    attempt has run: the page's clock is the learner's, not ours.
+    answer. The time figure is capped at the time the attempt has run: the
+    page's clock is the learner's, not ours.
     """
     params = {"attempt_id": attempt_id, "position": position}
     if login is not None:

@@ -164,8 +164,9 @@ def question(session_id: int, position: int):
         return _question_page(practice, position, form, 422)
     result = save_practice_answer(
         db.session, user_id=current_user.id, session_id=practice.id, position=position, seq=None,
-        seen_seq=form.seq.data, selected=form.choice.data or [], flagged=form.flagged.data, struck=form.struck.data or [],
-        seconds_spent=form.seconds_spent.data, now=now_utc(), grace_seconds=current_app.config["GRACE_SECONDS"])
+        seen_seq=form.seq.data, selected=form.choice.data or [], flagged=form.flagged.data,
+        struck=form.struck.data or [], seconds_spent=form.seconds_spent.data, now=now_utc(),
+        grace_seconds=current_app.config["GRACE_SECONDS"])
     if result.status in ("not_found", "invalid"):
         db.session.rollback()
         if result.status == "not_found":
@@ -173,7 +174,8 @@ def question(session_id: int, position: int):
         form.choice.errors = [_said(result)]
         return _question_page(practice, position, form, 422)
     db.session.commit()
-    # A locked or closed question only moves on: nothing of it changes.
+    # A locked or closed question only moves on: nothing of it changes. Nor does
+    # one another window answered since this page opened, and the learner is told.
     if result.status == "stale":
         flash(_(OVERTAKEN, n=position), "warning")
     go = (form.go.data or "").strip() or "stay"
