@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, render_template, request, session
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -19,6 +19,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):
+        if wants_json() and "_user_id" not in session:
+            # Logged out in another tab: the token went with the session. The page's
+            # script keeps the answer and asks to log in, as for any ended log-in.
+            return _render(401, _("You are logged out. Log in again to keep saving."))
         message = _("Your form expired or was sent from another site. Reload the page and try again.")
         return _render(400, message)
 

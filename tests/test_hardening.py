@@ -549,3 +549,17 @@ def test_a_question_cannot_take_longer_than_the_attempt_has_run(synced, learner)
     learner.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": token})
     html = learner.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
     assert "1440 min" not in html and "(3 min" in html
+
+
+def test_a_save_from_a_page_whose_tab_was_logged_out_elsewhere_says_so(synced, learner):
+    # Log out in another tab: the session (and the CSRF token in it) is gone. The
+    # page's autosave is told to log in again, not that its form "expired".
+    attempt_id = start_exam(learner)
+    token = csrf_from(learner.get(f"/attempts/{attempt_id}/questions/1").get_data(as_text=True))
+    assert log_out(learner).status_code == 302
+    response = save(learner, attempt_id, token, {"seq": 1, "selected": ["A"]})
+    assert response.status_code == 401 and "You are logged out" in response.get_json()["error"]
+    with synced.app_context():
+        assert db.session.scalar(select(AttemptQuestion.save_seq).where(AttemptQuestion.position == 1)) == 0
+    # A plain form with a bad token, logged in or not, is still the form's problem.
+    assert learner.post("/auth/login", data={"csrf_token": "forged"}).status_code == 400
